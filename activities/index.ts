@@ -1,0 +1,17 @@
+// All activities, built from injected dependencies. Workflows import only the *type* below.
+import type { ActivityDeps } from './deps.ts';
+import { emailActivities } from './email.ts';
+import { lifecycleActivities } from './lifecycle.ts';
+import { salesActivities } from './sales.ts';
+
+export function createActivities(deps: ActivityDeps) {
+  const email = emailActivities(deps);
+  return {
+    sendEmail: email.sendEmail,
+    ...lifecycleActivities(deps),
+    ...salesActivities(deps, email),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps.ts';

@@ -1,0 +1,81 @@
+// Side effects of a handoff: the handoff row, the sales email (with one-click feedback links) and
+// the HMAC-signed webhook.
+import { ApplicationFailure } from '@temporalio/common';
+import { signWebhook } from '../security/tokens.ts';
+import type { ActivityDeps } from './deps.ts';
+import { activityNow, type emailActivities } from './email.ts';
+import { feedbackLinks } from './links.ts';
+
+export interface HandoffPayload {
+  handoffId: string;
+  leadId: string;
+  owner: string;
+  scores: { fit: number; engagement: number; intent: number };
+  reasons: string[];
+}
+
+export function salesActivities(deps: ActivityDeps, email: ReturnType<typeof emailActivities>) {
+  const { db, settings } = deps;
+
+  async function loadSalesTeam() {
+    return deps.salesTeam;
+  }
+
+  async function saveHandoff(input: { handoffId: string; leadId: string; owner: string; status: string; reasons: string[]; feedbackBy?: string }) {
+    const answered = input.status !== 'pending';
+    await db.handoff.upsert({
+      where: { id: input.handoffId },
+      create: { id: input.handoffId, leadId: input.leadId, owner: input.owner, status: input.status, reasons: input.reasons },
+      update: { status: input.status, feedback: input.feedbackBy, respondedAt: answered ? new Date(activityNow()) : undefined },
+    });
+  }
+
+  async function notifySales(input: HandoffPayload & { kind: 'new' | 'reminder' | 'escalation'; to: string }) {
+    const lead = await db.lead.findUnique({ where: { id: input.leadId } });
+    if (!lead || lead.erasedAt) return { status: 'suppressed' as const, reason: 'erased' };
+    const links = feedbackLinks(settings.publicBaseUrl, settings.linkSecret, input.leadId, input.handoffId, activityNow());
+    return email.deliver({
+      leadId: input.leadId,
+      sendKey: `sales:${input.handoffId}:${input.kind}`,
+      template: 'sales-handoff',
+      to: input.to,
+      marketing: false,
+      vars: () => ({
+        lead: { firstName: lead.firstName ?? undefined, lastName: lead.lastName ?? undefined, company: lead.company ?? undefined, title: lead.title ?? undefined },
+        sender: { name: 'Nurture engine', company: settings.mailFrom.replace(/\s*<.*>$/, ''), address: settings.postalAddress },
+        links: { unsubscribe: `${settings.publicBaseUrl}/`, lead: `${settings.publicBaseUrl}/dashboard/leads/${input.leadId}` },
+        handoff: {
+          kind: input.kind,
+          handoffId: input.handoffId,
+          owner: input.owner,
+          email: lead.email ?? '',
+          company: lead.company ?? '',
+          title: lead.title ?? '',
+          scores: input.scores,
+          reasons: input.reasons,
+          feedback: links,
+        },
+      }),
+    });
+  }
+
+  /** POSTs a signed JSON event; any non-2xx is retried by Temporal with backoff. */
+  async function deliverWebhook(input: { event: string; payload: Record<string, unknown> }) {
+    if (!settings.salesWebhookUrl) return { delivered: false as const };
+    const body = JSON.stringify({ event: input.event, id: `${input.event}:${String(input.payload.handoffId ?? '')}`, data: input.payload });
+    const timestamp = activityNow();
+    const res = await fetch(settings.salesWebhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-nurture-signature': signWebhook(body, settings.webhookSecret, timestamp) },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+      throw ApplicationFailure.nonRetryable(`webhook refused with ${res.status}`);
+    }
+    if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+    return { delivered: true as const, status: res.status };
+  }
+
+  return { loadSalesTeam, saveHandoff, notifySales, deliverWebhook };
+}

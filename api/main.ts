@@ -1,0 +1,24 @@
+// `npm run api`: the HTTP API from environment settings.
+import { loadAppEnv } from '../config/env.ts';
+import { createDb } from '../db/client.ts';
+import { startOutbox } from '../ingest/outbox.ts';
+import { connectClient } from '../temporal/connection.ts';
+import { buildApi } from './server.ts';
+
+const env = loadAppEnv();
+const db = createDb(env.DATABASE_URL);
+const temporal = await connectClient(env);
+const ctx = { db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, linkSecret: env.LINK_SIGNING_SECRET };
+const app = await buildApi(ctx, { logLevel: env.LOG_LEVEL });
+const stopOutbox = startOutbox(ctx);
+await app.listen({ host: env.API_HOST, port: env.API_PORT });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    stopOutbox();
+    await app.close();
+    await db.$disconnect();
+    await temporal.connection.close();
+    process.exit(0);
+  });
+}

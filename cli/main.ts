@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// The operator's and marketer's command line (commander): dev stack, migrations, API keys,
+// sequence validation and graphs.
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+
+const int = (v: string) => {
+  const n = Number.parseInt(v, 10);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+};
+
+const program = new Command('nurture').description('Lead-nurture engine');
+
+program
+  .command('dev')
+  .description('run the whole stack locally on embedded defaults')
+  .option('--data-dir <dir>', 'where state is kept between runs', '.data')
+  .option('--api-port <port>', 'HTTP API port', int, 3000)
+  .option('--smtp-port <port>', 'SMTP capture port', int, 1025)
+  .option('--mail-port <port>', 'captured-mail web view port', int, 8025)
+  .option('--temporal-port <port>', 'Temporal frontend port (UI on +1000)', int, 7233)
+  .action(async (o) => {
+    const { runDev } = await import('./dev.ts');
+    await runDev({ dataDir: resolve(o.dataDir), apiPort: o.apiPort, smtpPort: o.smtpPort, mailPort: o.mailPort, temporalPort: o.temporalPort });
+  });
+
+program
+  .command('migrate')
+  .description('apply committed migrations to DATABASE_URL (offline; no Prisma engine needed)')
+  .action(async () => {
+    const { applyMigrations } = await import('../db/migrate.ts');
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new InvalidArgumentError('DATABASE_URL is not set');
+    const r = await applyMigrations(url, { log: console.log });
+    console.log(`applied ${r.applied.length}, already applied ${r.skipped.length}`);
+  });
+
+const keys = program.command('api-key').description('manage API keys (stored hashed)');
+keys
+  .command('create <name>')
+  .option('--scopes <scopes>', 'comma-separated: read,write', 'read,write')
+  .action(async (name: string, o: { scopes: string }) => {
+    const scopes = o.scopes.split(',').map((s) => s.trim());
+    for (const s of scopes) if (s !== 'read' && s !== 'write') throw new InvalidArgumentError(`scope '${s}' must be read or write`);
+    const { createDb } = await import('../db/client.ts');
+    const { createApiKey } = await import('../api/auth.ts');
+    const db = createDb(requireEnv('DATABASE_URL'));
+    const { id, key } = await createApiKey(db, name, scopes as ('read' | 'write')[]);
+    console.log(`id:  ${id}\nkey: ${key}   (shown once)`);
+    await db.$disconnect();
+  });
+keys.command('revoke <id>').action(async (id: string) => {
+  const { createDb } = await import('../db/client.ts');
+  const { revokeApiKey } = await import('../api/auth.ts');
+  const db = createDb(requireEnv('DATABASE_URL'));
+  await revokeApiKey(db, id);
+  console.log(`revoked ${id}`);
+  await db.$disconnect();
+});
+
+const seq = program.command('sequences').description('nurture sequences as code');
+seq
+  .command('validate')
+  .description('check every sequence against the templates and each other')
+  .action(async () => {
+    const { validateCatalog } = await import('../sequences/validate-catalog.ts');
+    const n = validateCatalog();
+    console.log(`${n} sequence versions valid`);
+  });
+seq
+  .command('graph <id>')
+  .description('print a sequence as Mermaid flowchart text')
+  .option('--version <n>', 'version (default: latest)')
+  .action(async (id: string, o: { version?: string }) => {
+    const { catalog } = await import('../sequences/index.ts');
+    const { graph } = await import('../domain/sequence/index.ts');
+    const s = o.version ? catalog.get(id, Number(o.version)) : catalog.latest(id);
+    if (!s) throw new InvalidArgumentError(`unknown sequence '${id}'`);
+    console.log(graph(s));
+  });
+
+function requireEnv(name: string): string {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`${name} is not set`);
+    process.exit(2);
+  }
+  return v;
+}
+
+program.parseAsync().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+export {
+  ALLOWED_TRANSITIONS,
+  Actor,
+  ActorKind,
+  allowedPairs,
+  canTransition,
+  IllegalTransitionError,
+  REASON_CODES,
+  ReasonCode,
+  SALES_OWNED_STAGES,
+  STAGES,
+  ScoreSnapshot,
+  Stage,
+  StageTransition,
+  type TransitionInput,
+  transition,
+} from './stages.ts';

@@ -1,0 +1,55 @@
+export {
+  type BacktestLead,
+  type BacktestOptions,
+  type BacktestReport,
+  type BacktestSummary,
+  backtest,
+  type LeadComparison,
+  type ModelReplay,
+  replayLead,
+} from './backtest.ts';
+export { defaultScoringModel } from './default-model.ts';
+export {
+  type FieldIssue,
+  formatPath,
+  ScoringInputError,
+  ScoringModelError,
+  toFieldIssues,
+  ValidationError,
+} from './errors.ts';
+export { parseEvents, parseProfile } from './input.ts';
+export {
+  Cap,
+  CompletenessCondition,
+  DEFAULT_FREE_MAIL_DOMAINS,
+  DIMENSIONS,
+  Dimension,
+  Disqualifier,
+  defineScoringModel,
+  EngagementRule,
+  EventMatch,
+  FitCondition,
+  FitRule,
+  HandRaiser,
+  IntentRule,
+  NegativeRule,
+  ProfileCondition,
+  parseScoringModel,
+  RULE_SECTIONS,
+  ScoringModel,
+  type ScoringModelInput,
+  Thresholds,
+  ValueMatcher,
+} from './model.ts';
+export {
+  type ApplyDecisionOptions,
+  applyDecision,
+  type Decision,
+  type DecisionKind,
+  explain,
+  type HandRaise,
+  type RuleHit,
+  type ScoreOptions,
+  type ScoreResult,
+  score,
+} from './score.ts';

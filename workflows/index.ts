@@ -1,0 +1,3 @@
+// Entry point the worker bundles: every workflow type the task queue serves.
+export { handoffWorkflow } from './handoff.ts';
+export { leadWorkflow } from './lead.ts';
