@@ -69,7 +69,7 @@ export async function runDev(opts: { dataDir: string; apiPort: number; smtpPort:
   }
 
   const workerConnection = await connectWorker(env);
-  const deps = buildDeps(env, db);
+  const deps = await buildDeps(env, db);
   const worker = await createWorker({ connection: workerConnection, taskQueue: env.TEMPORAL_TASK_QUEUE, deps });
   const workerRun = worker.run();
   stops.push(async () => {

@@ -65,7 +65,7 @@ seq
   .description('check every sequence against the templates and each other')
   .action(async () => {
     const { validateCatalog } = await import('../sequences/validate-catalog.ts');
-    const n = validateCatalog();
+    const n = await validateCatalog();
     console.log(`${n} sequence versions valid`);
   });
 seq

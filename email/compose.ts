@@ -31,7 +31,12 @@ const CONTENT_LINE = /^\s*<!--\s*@content\s*-->\s*$/;
 const MAX_INCLUDE_DEPTH = 8;
 
 /** Reads a template file and splits its front matter (if any) from its body. */
-export function readTemplateFile(root: string, file: string, templateId: string, allowed: readonly string[]): TemplateFile {
+export function readTemplateFile(
+  root: string,
+  file: string,
+  templateId: string,
+  allowed: readonly string[],
+): TemplateFile {
   const abs = join(root, file);
   let raw: string;
   try {
@@ -44,18 +49,34 @@ export function readTemplateFile(root: string, file: string, templateId: string,
   let bodyStart = 0;
   if (lines[0]?.trim() === '---') {
     const end = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
-    if (end < 0) throw new TemplateError('format', templateId, 'front matter is not closed by a --- line', { file, line: 1 });
+    if (end < 0)
+      throw new TemplateError('format', templateId, 'front matter is not closed by a --- line', {
+        file,
+        line: 1,
+      });
     for (let i = 1; i < end; i++) {
       const text = (lines[i] ?? '').trim();
       if (text === '' || text.startsWith('#')) continue;
       const m = /^([a-zA-Z]+)\s*:\s*(.*)$/.exec(text);
       const at = { file, line: i + 1 };
-      if (!m) throw new TemplateError('format', templateId, `expected "key: value" in front matter, got "${text}"`, at);
+      if (!m)
+        throw new TemplateError(
+          'format',
+          templateId,
+          `expected "key: value" in front matter, got "${text}"`,
+          at,
+        );
       const [, key = '', rawValue = ''] = m;
       if (!allowed.includes(key)) {
-        throw new TemplateError('format', templateId, `unknown front matter key "${key}" (allowed: ${allowed.join(', ')})`, at);
+        throw new TemplateError(
+          'format',
+          templateId,
+          `unknown front matter key "${key}" (allowed: ${allowed.join(', ')})`,
+          at,
+        );
       }
-      if (fields.has(key)) throw new TemplateError('format', templateId, `duplicate front matter key "${key}"`, at);
+      if (fields.has(key))
+        throw new TemplateError('format', templateId, `duplicate front matter key "${key}"`, at);
       fields.set(key, { value: unquote(rawValue.trim()), line: i + 1 });
     }
     bodyStart = end + 1;
@@ -87,18 +108,40 @@ export function expand(
     if (include) {
       const target = resolveInclude(root, line.origin, include[1] ?? '', templateId);
       if (stack.includes(target) || stack.length >= MAX_INCLUDE_DEPTH) {
-        throw new TemplateError('format', templateId, `include cycle: ${[...stack, target].join(' -> ')}`, line.origin);
+        throw new TemplateError(
+          'format',
+          templateId,
+          `include cycle: ${[...stack, target].join(' -> ')}`,
+          line.origin,
+        );
       }
       const partial = readTemplateFile(root, target, templateId, []);
       if (partial.fields.size > 0) {
-        throw new TemplateError('format', templateId, 'a partial has no front matter', partial.body[0]?.origin);
+        throw new TemplateError(
+          'format',
+          templateId,
+          'a partial has no front matter',
+          partial.body[0]?.origin,
+        );
       }
       out.push(...expand(root, partial.body, templateId, undefined, [...stack, target]));
     } else if (line.text.includes('<mj-include')) {
-      throw new TemplateError('format', templateId, 'write includes as <mj-include path="..." /> alone on their line', line.origin);
+      throw new TemplateError(
+        'format',
+        templateId,
+        'write includes as <mj-include path="..." /> alone on their line',
+        line.origin,
+      );
     } else if (CONTENT_LINE.test(line.text)) {
-      if (!content) throw new TemplateError('format', templateId, '<!-- @content --> is only allowed in a layout', line.origin);
-      if (contentPlaced) throw new TemplateError('format', templateId, 'a layout has one <!-- @content --> line', line.origin);
+      if (!content)
+        throw new TemplateError(
+          'format',
+          templateId,
+          '<!-- @content --> is only allowed in a layout',
+          line.origin,
+        );
+      if (contentPlaced)
+        throw new TemplateError('format', templateId, 'a layout has one <!-- @content --> line', line.origin);
       out.push(...content);
       contentPlaced = true;
     } else {
@@ -106,7 +149,12 @@ export function expand(
     }
   }
   if (content && !contentPlaced) {
-    throw new TemplateError('format', templateId, 'the layout has no <!-- @content --> line', lines[0]?.origin);
+    throw new TemplateError(
+      'format',
+      templateId,
+      'the layout has no <!-- @content --> line',
+      lines[0]?.origin,
+    );
   }
   return out;
 }
@@ -117,7 +165,12 @@ function resolveInclude(root: string, from: SourceLocation, path: string, templa
   const real = existsSync(abs) ? realpathSync(abs) : undefined;
   if (!real) throw new TemplateError('format', templateId, `included file ${path} does not exist`, from);
   if (!real.startsWith(realRoot + sep)) {
-    throw new TemplateError('format', templateId, `included file ${path} is outside the templates directory`, from);
+    throw new TemplateError(
+      'format',
+      templateId,
+      `included file ${path} is outside the templates directory`,
+      from,
+    );
   }
   return relative(realRoot, real).split(sep).join('/');
 }
@@ -147,9 +200,17 @@ export function checkTagBalance(lines: readonly SourceLine[], templateId: string
     const top = open.pop();
     if (!top) throw new TemplateError('mjml', templateId, `</${tag}> closes nothing`, lineAt(m.index));
     if (top.tag !== tag) {
-      throw new TemplateError('mjml', templateId, `<${top.tag}> is closed by </${tag}>`, lineAt(m.index));
+      const found = lineAt(m.index);
+      const where = found ? ` (${found.file}, line ${found.line})` : '';
+      throw new TemplateError(
+        'mjml',
+        templateId,
+        `<${top.tag}> is not closed: found </${tag}>${where}`,
+        lineAt(top.index),
+      );
     }
   }
   const unclosed = open.pop();
-  if (unclosed) throw new TemplateError('mjml', templateId, `<${unclosed.tag}> is never closed`, lineAt(unclosed.index));
+  if (unclosed)
+    throw new TemplateError('mjml', templateId, `<${unclosed.tag}> is never closed`, lineAt(unclosed.index));
 }

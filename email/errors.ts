@@ -28,6 +28,8 @@ export class TemplateError extends Error {
     readonly detail: string,
     readonly location?: SourceLocation,
   ) {
-    super(`template '${templateId}'${location ? ` (${location.file}, line ${location.line})` : ''}: ${detail}`);
+    super(
+      `template '${templateId}'${location ? ` (${location.file}, line ${location.line})` : ''}: ${detail}`,
+    );
   }
 }

@@ -49,7 +49,10 @@ export function analyse(source: string): Usage[] {
 
   const resolvePath = (expr: hbs.AST.Expression, scopes: readonly string[], at: Node): string | undefined => {
     if (expr.type !== 'PathExpression') {
-      throw new HbsError('only plain variable paths are allowed here (no literals or sub-expressions)', lineOf(at));
+      throw new HbsError(
+        'only plain variable paths are allowed here (no literals or sub-expressions)',
+        lineOf(at),
+      );
     }
     const p = expr as hbs.AST.PathExpression;
     if (p.data) {
@@ -70,7 +73,8 @@ export function analyse(source: string): Usage[] {
     switch (node.type) {
       case 'Program': {
         const program = node as hbs.AST.Program;
-        if (program.blockParams?.length) throw new HbsError('block parameters (as |x|) are not allowed', lineOf(node));
+        if (program.blockParams?.length)
+          throw new HbsError('block parameters (as |x|) are not allowed', lineOf(node));
         for (const s of program.body) walk(s, scopes);
         return;
       }
@@ -81,7 +85,10 @@ export function analyse(source: string): Usage[] {
         const m = node as hbs.AST.MustacheStatement;
         if (!m.escaped) throw new HbsError('{{{...}}} (unescaped output) is not allowed', lineOf(node));
         if (m.params.length > 0 || m.hash) {
-          throw new HbsError(`helpers are not allowed: {{${(m.path as hbs.AST.PathExpression).original} ...}}`, lineOf(node));
+          throw new HbsError(
+            `helpers are not allowed: {{${(m.path as hbs.AST.PathExpression).original} ...}}`,
+            lineOf(node),
+          );
         }
         const path = resolvePath(m.path as hbs.AST.Expression, scopes, node);
         if (path) usages.push({ path, kind: 'value', line: lineOf(node) });
@@ -91,14 +98,23 @@ export function analyse(source: string): Usage[] {
         const b = node as hbs.AST.BlockStatement;
         const name = (b.path as hbs.AST.PathExpression).original;
         if (b.path.type !== 'PathExpression' || !BLOCKS.has(name)) {
-          throw new HbsError(`block {{#${String(name)}}} is not allowed (only if, unless, each, with)`, lineOf(node));
+          throw new HbsError(
+            `block {{#${String(name)}}} is not allowed (only if, unless, each, with)`,
+            lineOf(node),
+          );
         }
         const [param, ...more] = b.params;
-        if (!param || more.length > 0 || b.hash) throw new HbsError(`{{#${name}}} takes exactly one variable`, lineOf(node));
+        if (!param || more.length > 0 || b.hash)
+          throw new HbsError(`{{#${name}}} takes exactly one variable`, lineOf(node));
         const path = resolvePath(param, scopes, node);
         const kind: UsageKind = name === 'unless' ? 'if' : (name as UsageKind);
         if (path) usages.push({ path, kind, line: lineOf(node) });
-        const inner = name === 'each' && path ? [...scopes, `${path}.[]`] : name === 'with' && path ? [...scopes, path] : scopes;
+        const inner =
+          name === 'each' && path
+            ? [...scopes, `${path}.[]`]
+            : name === 'with' && path
+              ? [...scopes, path]
+              : scopes;
         walk(b.program, inner);
         walk(b.inverse, scopes);
         return;

@@ -6,7 +6,12 @@ import { decodeEntities, LINK_END, LINK_START } from './text.ts';
 export type RewriteLink = (href: string, index: number) => string;
 
 export function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/'/g, '&#39;');
 }
 
 const isHttp = (url: string) => /^https?:\/\//i.test(url);
@@ -28,13 +33,16 @@ export class LinkTracker {
 
   /** HTML: each <a href> gets its own index, in document order. */
   html(html: string): string {
-    return html.replace(/(<a\b[^>]*?\shref=")([^"]*)(")/gi, (whole, before: string, raw: string, after: string) => {
-      const url = decodeEntities(raw).trim();
-      if (!this.trackable(url)) return whole;
-      const tracked = this.call(url);
-      if (!this.rewritten.has(url)) this.rewritten.set(url, tracked);
-      return `${before}${escapeAttr(tracked)}${after}`;
-    });
+    return html.replace(
+      /(<a\b[^>]*?\shref=")([^"]*)(")/gi,
+      (whole, before: string, raw: string, after: string) => {
+        const url = decodeEntities(raw).trim();
+        if (!this.trackable(url)) return whole;
+        const tracked = this.call(url);
+        if (!this.rewritten.has(url)) this.rewritten.set(url, tracked);
+        return `${before}${escapeAttr(tracked)}${after}`;
+      },
+    );
   }
 
   /** Text: the same URL as in the HTML gets the same tracked URL. */
@@ -51,7 +59,8 @@ export class LinkTracker {
 
   private call(url: string): string {
     const out = this.rewrite(url, this.next++);
-    if (typeof out !== 'string' || !isHttp(out)) throw new Error(`rewriteLink must return an http(s) URL, got ${String(out)}`);
+    if (typeof out !== 'string' || !isHttp(out))
+      throw new Error(`rewriteLink must return an http(s) URL, got ${String(out)}`);
     return out;
   }
 }

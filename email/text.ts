@@ -18,7 +18,21 @@ export interface MjmlNode {
 }
 
 const CONTAINERS = new Set(['mj-body', 'mj-wrapper', 'mj-section', 'mj-column', 'mj-group', 'mj-hero']);
-const BLOCK_TAGS = new Set(['p', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'table', 'ul', 'ol', 'section']);
+const BLOCK_TAGS = new Set([
+  'p',
+  'div',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'table',
+  'ul',
+  'ol',
+  'section',
+]);
 const SKIP_TAGS = new Set(['style', 'script', 'head', 'title']);
 
 const ENTITIES: Record<string, string> = {
@@ -48,7 +62,10 @@ const ENTITIES: Record<string, string> = {
 export function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ref: string) => {
     if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+      const code =
+        ref[1] === 'x' || ref[1] === 'X'
+          ? Number.parseInt(ref.slice(2), 16)
+          : Number.parseInt(ref.slice(1), 10);
       return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
     return ENTITIES[ref] ?? whole;
@@ -90,7 +107,10 @@ class TextWriter {
 }
 
 const link = (href: string) => `${LINK_START}${href}${LINK_END}`;
-const stripTags = (html: string) => decodeEntities(html.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+const stripTags = (html: string) =>
+  decodeEntities(html.replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 
 const TOKEN = /<!--[\s\S]*?-->|<(\/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>"']|"[^"]*"|'[^']*')*)>|([^<]+)|</g;
 
@@ -101,7 +121,7 @@ function attr(attrs: string, name: string): string | undefined {
 
 /** Writes an HTML fragment (mj-text / mj-table content) as text. */
 function htmlToText(html: string, w: TextWriter): void {
-  const anchors: { href: string | undefined; start: number }[] = [];
+  const anchors: (string | undefined)[] = []; // hrefs of the open <a> elements
   let captured = ''; // text written since the innermost <a> opened, to tell "link text" from "URL"
   let skipping: string | undefined;
   let cell = 0;
@@ -141,12 +161,11 @@ function htmlToText(html: string, w: TextWriter): void {
       else if (cell > 1) w.write('  ');
       cell++;
     } else if (tag === 'a' && !closing) {
-      anchors.push({ href: attr(attrs, 'href'), start: 0 });
+      anchors.push(attr(attrs, 'href'));
       captured = '';
     } else if (tag === 'a' && closing) {
-      const a = anchors.pop();
       const label = captured.trim();
-      const href = a?.href?.trim();
+      const href = anchors.pop()?.trim();
       if (href && href !== '#' && label !== href && `mailto:${label}` !== href) w.write(` (${link(href)})`);
     }
   }

@@ -3,8 +3,15 @@
 import { z } from 'zod';
 
 /** http(s) only: a `javascript:` or `data:` URL must never reach an href, escaped or not. */
-const HttpUrl = z.httpUrl().max(2048);
-const Link = z.union([HttpUrl, z.string().max(2048).regex(/^mailto:[^\s<>"]+$/, 'expected an http(s) or mailto: URL')]);
+// z.httpUrl() insists on a domain with a TLD; links to localhost / IPs (dev, tests) are fine too.
+const HttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+const Link = z.union([
+  HttpUrl,
+  z
+    .string()
+    .max(2048)
+    .regex(/^mailto:[^\s<>"]+$/, 'expected an http(s) or mailto: URL'),
+]);
 
 export const LeadVars = z.object({
   firstName: z.string().max(100).optional(),
@@ -24,7 +31,8 @@ export const SenderVars = z.object({
 });
 
 /** Named links (`links.download`, `links.unsubscribe`...). Which ones a template needs is in its contract. */
-export const LinkVars = z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/), Link);
+/** An undefined value counts as absent, so callers can pass optional settings straight through. */
+export const LinkVars = z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/), Link.optional());
 
 export const HandoffVars = z.strictObject({
   kind: z.enum(['new', 'reminder', 'escalation']).default('new'),
@@ -94,7 +102,8 @@ function catalogue(schema: z.ZodType): Map<string, PathKind> {
       walk(s.unwrap() as z.ZodType, path);
     } else if (s instanceof z.ZodObject) {
       if (path) out.set(path, 'object');
-      for (const [key, child] of Object.entries(s.shape)) walk(child as z.ZodType, path ? `${path}.${key}` : key);
+      for (const [key, child] of Object.entries(s.shape))
+        walk(child as z.ZodType, path ? `${path}.${key}` : key);
     } else if (s instanceof z.ZodArray) {
       out.set(path, 'array');
       walk(s.element as z.ZodType, `${path}.[]`);
@@ -138,7 +147,13 @@ export function getPath(value: unknown, path: string): unknown {
 
 /** Sample data covering every built-in template: used by `preview()`, the tests and the benchmark. */
 export const SAMPLE_VARS: RenderVarsInput = {
-  lead: { firstName: 'Jane', lastName: 'Doe', company: 'Northwind Logistics', title: 'VP Operations', email: 'jane.doe@northwind.example' },
+  lead: {
+    firstName: 'Jane',
+    lastName: 'Doe',
+    company: 'Northwind Logistics',
+    title: 'VP Operations',
+    email: 'jane.doe@northwind.example',
+  },
   sender: {
     name: 'Alex Morgan',
     title: 'Customer Success Lead',
@@ -170,7 +185,10 @@ export const SAMPLE_VARS: RenderVarsInput = {
         summary: 'A checklist you can use in your next ops review.',
         url: 'https://acme.example/blog/warehouse-metrics',
       },
-      { title: 'Template: weekly operations report', url: 'https://acme.example/templates/weekly-ops-report' },
+      {
+        title: 'Template: weekly operations report',
+        url: 'https://acme.example/templates/weekly-ops-report',
+      },
     ],
   },
   handoff: {

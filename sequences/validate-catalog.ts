@@ -4,8 +4,9 @@ import { assertValidSequences } from '../domain/sequence/index.ts';
 import { loadTemplates } from '../email/render.ts';
 import { catalog } from './index.ts';
 
-export function validateCatalog(templateIds: ReadonlySet<string> = new Set(loadTemplates().ids())): number {
+export async function validateCatalog(templateIds?: ReadonlySet<string>): Promise<number> {
+  const ids = templateIds ?? new Set((await loadTemplates()).ids());
   const all = catalog.all();
-  assertValidSequences(all, templateIds);
+  assertValidSequences(all, ids);
   return all.length;
 }

@@ -22,11 +22,11 @@ export function createMailer(smtpUrl: string) {
   return nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5 } as never);
 }
 
-export function buildDeps(env: AppEnv, db: Db = createDb(env.DATABASE_URL)): ActivityDeps {
+export async function buildDeps(env: AppEnv, db: Db = createDb(env.DATABASE_URL)): Promise<ActivityDeps> {
   return {
     db,
     mailer: createMailer(env.SMTP_URL),
-    templates: loadTemplates(),
+    templates: await loadTemplates(),
     policy: DEFAULT_POLICY,
     salesTeam: salesTeamFromEnv(env),
     settings: {

@@ -6,7 +6,7 @@ import { buildDeps } from './deps.ts';
 
 const env = loadAppEnv();
 const connection = await connectWorker(env);
-const deps = buildDeps(env);
+const deps = await buildDeps(env);
 const worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, deps });
 // The SDK installs SIGINT/SIGTERM handlers that shut the worker down gracefully.
 await worker.run();

@@ -332,7 +332,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       return snapshot();
     },
     {
-      validator: (fb) => {
+      validator: (fb: SalesFeedback) => {
         const target: Record<SalesFeedback['kind'], Stage[]> = {
           accept: ['mql'],
           reject: ['mql', 'sql'],
@@ -422,7 +422,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
           e.pc = instr.next;
           break;
         }
-        const res = await sendEmail({ leadId: state.leadId, sendKey: `${e.id}:${step.id}`, template: step.template });
+        const res = await sendEmail({ leadId: state.leadId, sendKey: `${state.leadId}/${e.id}:${step.id}`, template: step.template });
         if (state.enrolment !== e) break;
         if (res.status === 'deferred') {
           e.waitUntil = res.retryAt;

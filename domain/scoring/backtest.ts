@@ -34,6 +34,7 @@ export interface ModelReplay {
   modelId: string;
   modelVersion: number;
   finalStage: Stage;
+  /** Decision at the last checkpoint (already applied to finalStage when it moved the lead). */
   finalDecision: DecisionKind;
   finalTotals: ScoreSnapshot;
   firstMqlAt?: number;
@@ -88,11 +89,7 @@ function checkpoints(events: readonly EngagementEventInput[], opts: BacktestOpti
 }
 
 /** Replays one lead through one model. */
-export function replayLead(
-  model: ScoringModel,
-  lead: BacktestLead,
-  opts: BacktestOptions = {},
-): ModelReplay {
+export function replayLead(model: ScoringModel, lead: BacktestLead, opts: BacktestOptions = {}): ModelReplay {
   const compiled = compileModel(model);
   const events = prepareEvents(lead.events, opts.until);
   const points = checkpoints(events, opts);
@@ -152,12 +149,12 @@ export function backtest(
     const a = replayLead(modelA, lead, opts);
     const b = replayLead(modelB, lead, opts);
     const changes: string[] = [];
-    if (a.firstMqlAt !== b.firstMqlAt) changes.push(`first MQL: ${when(a.firstMqlAt)} → ${when(b.firstMqlAt)}`);
+    if (a.firstMqlAt !== b.firstMqlAt)
+      changes.push(`first MQL: ${when(a.firstMqlAt)} → ${when(b.firstMqlAt)}`);
     if (a.firstDisqualifiedAt !== b.firstDisqualifiedAt) {
       changes.push(`disqualified: ${when(a.firstDisqualifiedAt)} → ${when(b.firstDisqualifiedAt)}`);
     }
     if (a.finalStage !== b.finalStage) changes.push(`final stage: ${a.finalStage} → ${b.finalStage}`);
-    if (a.finalDecision !== b.finalDecision) changes.push(`final decision: ${a.finalDecision} → ${b.finalDecision}`);
 
     if (a.firstMqlAt !== undefined) summary.mql.a++;
     if (b.firstMqlAt !== undefined) summary.mql.b++;

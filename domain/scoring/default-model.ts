@@ -22,41 +22,97 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
   // business, contact information). Roughly 100 points available; the threshold is 40.
   fit: [
     // Decision power is the first persona criterion: C-level and VPs sign or sponsor purchases.
-    { id: 'fit.seniority.exec', description: 'C-level or VP', when: { kind: 'seniority', in: ['c_level', 'vp'] }, points: 20 },
+    {
+      id: 'fit.seniority.exec',
+      description: 'C-level or VP',
+      when: { kind: 'seniority', in: ['c_level', 'vp'] },
+      points: 20,
+    },
     // Directors usually own the budget line for a team-level tool: slightly less than execs.
-    { id: 'fit.seniority.director', description: 'Director', when: { kind: 'seniority', in: ['director'] }, points: 15 },
+    {
+      id: 'fit.seniority.director',
+      description: 'Director',
+      when: { kind: 'seniority', in: ['director'] },
+      points: 15,
+    },
     // Managers influence but rarely sign: worth something, not enough alone.
-    { id: 'fit.seniority.manager', description: 'Manager', when: { kind: 'seniority', in: ['manager'] }, points: 8 },
+    {
+      id: 'fit.seniority.manager',
+      description: 'Manager',
+      when: { kind: 'seniority', in: ['manager'] },
+      points: 8,
+    },
     // Stated decision maker ("can sign or strongly influence"): as strong a signal as a senior title.
-    { id: 'fit.decision_maker', description: 'Decision maker', when: { kind: 'decision_maker', is: true }, points: 15 },
+    {
+      id: 'fit.decision_maker',
+      description: 'Decision maker',
+      when: { kind: 'decision_maker', is: true },
+      points: 15,
+    },
     // "Number of employees" / "company size according to" the target: mid-market is the sweet spot.
-    { id: 'fit.size.core', description: 'Company of 50-5000 employees', when: { kind: 'company_size', min: 50, max: 5000 }, points: 15 },
+    {
+      id: 'fit.size.core',
+      description: 'Company of 50-5000 employees',
+      when: { kind: 'company_size', min: 50, max: 5000 },
+      points: 15,
+    },
     // Small companies still buy, with smaller deals and shorter cycles: half the core weight.
-    { id: 'fit.size.small', description: 'Company of 10-49 employees', when: { kind: 'company_size', min: 10, max: 49 }, points: 8 },
+    {
+      id: 'fit.size.small',
+      description: 'Company of 10-49 employees',
+      when: { kind: 'company_size', min: 10, max: 49 },
+      points: 8,
+    },
     // "Type of business / target customer": industries we sell to (replace with yours).
     {
       id: 'fit.industry',
       description: 'Target industry',
-      when: { kind: 'industry', in: ['software', 'saas', 'it services', 'financial services', 'manufacturing', 'professional services'] },
+      when: {
+        kind: 'industry',
+        in: [
+          'software',
+          'saas',
+          'it services',
+          'financial services',
+          'manufacturing',
+          'professional services',
+        ],
+      },
       points: 10,
     },
     // Markets we can sell to and serve (replace with yours): outside them a deal is unlikely.
     {
       id: 'fit.country',
       description: 'Country we sell in',
-      when: { kind: 'country', in: ['US', 'CA', 'GB', 'IE', 'DE', 'FR', 'ES', 'NL', 'BE', 'AT', 'CH', 'SE', 'DK', 'NO', 'FI'] },
+      when: {
+        kind: 'country',
+        in: ['US', 'CA', 'GB', 'IE', 'DE', 'FR', 'ES', 'NL', 'BE', 'AT', 'CH', 'SE', 'DK', 'NO', 'FI'],
+      },
       points: 10,
     },
     // B2B vs B2C: a company address ties the lead to a company we can qualify.
-    { id: 'fit.email.business', description: 'Business email address', when: { kind: 'email_type', is: 'business' }, points: 10 },
+    {
+      id: 'fit.email.business',
+      description: 'Business email address',
+      when: { kind: 'email_type', is: 'business' },
+      points: 10,
+    },
     // A free-mail address hides the company: small penalty, not a disqualifier (founders use Gmail too).
-    { id: 'fit.email.free', description: 'Free-mail address', when: { kind: 'email_type', is: 'free' }, points: -5 },
+    {
+      id: 'fit.email.free',
+      description: 'Free-mail address',
+      when: { kind: 'email_type', is: 'free' },
+      points: -5,
+    },
     // "Contact information: name, surname, email, phone": the more we know, the better we can qualify;
     // scaled by the fraction filled in (all six fields = 10 points).
     {
       id: 'fit.completeness',
       description: 'Profile completeness',
-      when: { kind: 'completeness', fields: ['firstName', 'lastName', 'email', 'company', 'title', 'fields.phone'] },
+      when: {
+        kind: 'completeness',
+        fields: ['firstName', 'lastName', 'email', 'company', 'title', 'fields.phone'],
+      },
       points: 10,
     },
   ],
@@ -94,7 +150,13 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
       cap: { maxHits: 5, periodDays: 7 },
     },
     // A reply is a conversation: the strongest email signal.
-    { id: 'eng.email_reply', description: 'Replied to an email', match: { types: ['email_reply'] }, points: 8, halfLifeDays: 45 },
+    {
+      id: 'eng.email_reply',
+      description: 'Replied to an email',
+      match: { types: ['email_reply'] },
+      points: 8,
+      halfLifeDays: 45,
+    },
     // "Downloads a white paper / ebook": the classic lead magnet, 10 points; 3 per month so a bulk
     // download of the library does not look like three months of interest.
     {
@@ -106,8 +168,20 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
       cap: { maxHits: 3, periodDays: 30 },
     },
     // Registering is a promise; attending is "an in-depth conversation at an event": worth much more.
-    { id: 'eng.webinar_registered', description: 'Webinar registration', match: { types: ['webinar_registered'] }, points: 4, halfLifeDays: 45 },
-    { id: 'eng.webinar_attended', description: 'Webinar attended', match: { types: ['webinar_attended'] }, points: 12, halfLifeDays: 60 },
+    {
+      id: 'eng.webinar_registered',
+      description: 'Webinar registration',
+      match: { types: ['webinar_registered'] },
+      points: 4,
+      halfLifeDays: 45,
+    },
+    {
+      id: 'eng.webinar_attended',
+      description: 'Webinar attended',
+      match: { types: ['webinar_attended'] },
+      points: 12,
+      halfLifeDays: 60,
+    },
     // "Do you receive our newsletter?": counts once; a subscription is not a lead by itself.
     {
       id: 'eng.newsletter',
@@ -150,11 +224,32 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
   // within 3 / 6 months, pricing interest, demo requests). Threshold 25.
   intent: [
     // Demo request: the bottom-of-funnel call to action; also a hand-raiser below.
-    { kind: 'event', id: 'int.demo', description: 'Demo request', match: { types: ['demo_request'] }, points: 30, halfLifeDays: 60 },
+    {
+      kind: 'event',
+      id: 'int.demo',
+      description: 'Demo request',
+      match: { types: ['demo_request'] },
+      points: 30,
+      halfLifeDays: 60,
+    },
     // Contact / "request for a quote": a stated need, slightly less specific than a demo.
-    { kind: 'event', id: 'int.contact', description: 'Contact request', match: { types: ['contact_request'] }, points: 25, halfLifeDays: 60 },
+    {
+      kind: 'event',
+      id: 'int.contact',
+      description: 'Contact request',
+      match: { types: ['contact_request'] },
+      points: 25,
+      halfLifeDays: 60,
+    },
     // Explicit pricing request: "sharing pricing or financial information" marks sales readiness.
-    { kind: 'event', id: 'int.pricing_request', description: 'Pricing request', match: { types: ['pricing_request'] }, points: 20, halfLifeDays: 45 },
+    {
+      kind: 'event',
+      id: 'int.pricing_request',
+      description: 'Pricing request',
+      match: { types: ['pricing_request'] },
+      points: 20,
+      halfLifeDays: 45,
+    },
     // Pricing page visits: comparing offers. 6 points, max 3 per week (reloads), fast decay.
     {
       kind: 'event',
@@ -166,7 +261,14 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
       cap: { maxHits: 3, periodDays: 7 },
     },
     // "Need documented in an RFP or brief": the clearest purchase situation.
-    { kind: 'event', id: 'int.rfp', description: 'RFP submitted', match: { types: ['rfp_submitted'] }, points: 30, halfLifeDays: 90 },
+    {
+      kind: 'event',
+      id: 'int.rfp',
+      description: 'RFP submitted',
+      match: { types: ['rfp_submitted'] },
+      points: 30,
+      halfLifeDays: 90,
+    },
     // Plans to buy within 3 months: short-term buyer.
     {
       kind: 'profile',
@@ -184,7 +286,13 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
       points: 10,
     },
     // "Is the project among the company's 3 priorities?"
-    { kind: 'profile', id: 'int.priority', description: 'Top-3 priority', when: { kind: 'priority_rank', max: 3 }, points: 10 },
+    {
+      kind: 'profile',
+      id: 'int.priority',
+      description: 'Top-3 priority',
+      when: { kind: 'priority_rank', max: 3 },
+      points: 10,
+    },
     // "Do you already have proposals from other suppliers?": they are buying, from someone.
     {
       kind: 'profile',
@@ -235,24 +343,52 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
       cap: { maxHits: 1 },
     },
     // Long silence: two steps, so a 4-month-quiet lead loses 25 points on top of decay.
-    { kind: 'inactivity', id: 'neg.inactive.60d', description: 'No activity for 60 days', days: 60, points: -10 },
-    { kind: 'inactivity', id: 'neg.inactive.120d', description: 'No activity for 120 days', days: 120, points: -15 },
+    {
+      kind: 'inactivity',
+      id: 'neg.inactive.60d',
+      description: 'No activity for 60 days',
+      days: 60,
+      points: -10,
+    },
+    {
+      kind: 'inactivity',
+      id: 'neg.inactive.120d',
+      description: 'No activity for 120 days',
+      days: 120,
+      points: -15,
+    },
   ],
 
   // DISQUALIFIERS: "spammers, students, competitors, and your own staff... there's no point in
   // marketing to them further". They beat every score and every hand-raiser.
   disqualifiers: [
     { id: 'dq.student', description: 'Student', when: { kind: 'seniority', in: ['student'] } },
-    { id: 'dq.job_seeker.tag', description: 'Job seeker (tag)', when: { kind: 'tag', in: ['job_seeker', 'job-seeker'] } },
+    {
+      id: 'dq.job_seeker.tag',
+      description: 'Job seeker (tag)',
+      when: { kind: 'tag', in: ['job_seeker', 'job-seeker'] },
+    },
     {
       id: 'dq.job_seeker.field',
       description: 'Job seeker (form answer)',
       when: { kind: 'field', name: 'jobSeeker', value: { equals: true } },
     },
     // Replace with your competitors' and your own domains.
-    { id: 'dq.competitor', description: 'Competitor domain', when: { kind: 'email_domain', in: ['competitor.example'] } },
-    { id: 'dq.own_staff', description: 'Our own staff', when: { kind: 'email_domain', in: ['ourcompany.example'] } },
-    { id: 'dq.spam_trap.tag', description: 'Spam trap (tag)', when: { kind: 'tag', in: ['spam_trap', 'spammer'] } },
+    {
+      id: 'dq.competitor',
+      description: 'Competitor domain',
+      when: { kind: 'email_domain', in: ['competitor.example'] },
+    },
+    {
+      id: 'dq.own_staff',
+      description: 'Our own staff',
+      when: { kind: 'email_domain', in: ['ourcompany.example'] },
+    },
+    {
+      id: 'dq.spam_trap.tag',
+      description: 'Spam trap (tag)',
+      when: { kind: 'tag', in: ['spam_trap', 'spammer'] },
+    },
     {
       id: 'dq.spam_trap.address',
       description: 'Known spam trap address',
@@ -264,7 +400,12 @@ export const defaultScoringModel: ScoringModel = parseScoringModel({
   // the funnel offers like demo requests". Recent ones only: a demo request from last year is history.
   handRaisers: [
     { id: 'hr.demo', description: 'Demo request', match: { types: ['demo_request'] }, withinDays: 30 },
-    { id: 'hr.contact', description: 'Contact / quote request', match: { types: ['contact_request'] }, withinDays: 30 },
+    {
+      id: 'hr.contact',
+      description: 'Contact / quote request',
+      match: { types: ['contact_request'] },
+      withinDays: 30,
+    },
     { id: 'hr.rfp', description: 'RFP submitted', match: { types: ['rfp_submitted'] }, withinDays: 30 },
     {
       id: 'hr.talk_to_sales',

@@ -46,18 +46,26 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
         out.push({ path, message: bound(issue, issue.maximum, false) });
         break;
       case 'invalid_type': {
-        const msg = issue.message.replace(/^Invalid input: /, '').replace(/^expected int,/, 'expected integer,');
+        const msg = issue.message
+          .replace(/^Invalid input: /, '')
+          .replace(/^expected int,/, 'expected integer,');
         out.push({
           path,
-          message: /received undefined$/.test(msg) ? `is required (${msg.replace(/, received undefined$/, '')})` : msg,
+          message: /received undefined$/.test(msg)
+            ? `is required (${msg.replace(/, received undefined$/, '')})`
+            : msg,
         });
         break;
       }
       case 'invalid_value':
-        out.push({ path, message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` });
+        out.push({
+          path,
+          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        });
         break;
       case 'unrecognized_keys':
-        for (const key of issue.keys) out.push({ path: formatPath([...issue.path, key]), message: 'unknown key' });
+        for (const key of issue.keys)
+          out.push({ path: formatPath([...issue.path, key]), message: 'unknown key' });
         break;
       case 'invalid_union': {
         const options = (issue as { options?: unknown[] }).options;

@@ -43,7 +43,10 @@ export const DEFAULT_FREE_MAIL_DOMAINS: readonly string[] = [
 const RuleId = z
   .string()
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and use only letters, digits, . _ : -');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    'must start with a letter or digit and use only letters, digits, . _ : -',
+  );
 const Description = z.string().max(500).optional();
 const Scalar = z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]);
 const Days = z.number().positive();
@@ -202,7 +205,10 @@ export const CompletenessCondition = z.strictObject({
 });
 export type CompletenessCondition = z.infer<typeof CompletenessCondition>;
 
-export const FitCondition = z.discriminatedUnion('kind', [...ProfileCondition.options, CompletenessCondition]);
+export const FitCondition = z.discriminatedUnion('kind', [
+  ...ProfileCondition.options,
+  CompletenessCondition,
+]);
 export type FitCondition = z.infer<typeof FitCondition>;
 
 /** Fit: profile attributes. Points may be negative (e.g. a free-mail address), never 0. */
@@ -288,7 +294,14 @@ export const Thresholds = z.strictObject({
 });
 export type Thresholds = z.infer<typeof Thresholds>;
 
-export const RULE_SECTIONS = ['fit', 'engagement', 'intent', 'negative', 'disqualifiers', 'handRaisers'] as const;
+export const RULE_SECTIONS = [
+  'fit',
+  'engagement',
+  'intent',
+  'negative',
+  'disqualifiers',
+  'handRaisers',
+] as const;
 
 export const ScoringModel = z
   .strictObject({

@@ -184,15 +184,20 @@ interface CompiledWindowRule {
   match: CompiledMatch;
 }
 
+/** Everything that looks at one event type: one map lookup per event. */
+interface TypeBucket {
+  rules: CompiledEventRule[];
+  handRaisers: CompiledWindowRule[];
+  disqualifiers: CompiledWindowRule[];
+}
+
 interface CompiledModel {
   model: ScoringModel;
   profileRules: CompiledProfileRule[];
   eventRules: CompiledEventRule[];
-  byType: Map<string, CompiledEventRule[]>;
+  byType: Map<string, TypeBucket>;
   inactivity: Array<{ id: string; dimension: Dimension; points: number; afterMs: number }>;
   profileDisqualifiers: Array<{ id: string; test: ProfileTest }>;
-  eventDisqualifiers: Map<string, CompiledWindowRule[]>;
-  handRaisers: Map<string, CompiledWindowRule[]>;
   labels: Map<string, string>;
 }
 
@@ -225,7 +230,9 @@ function compileCondition(c: FitCondition): ProfileTest {
     case 'company_size':
       return ({ profile }) => {
         const n = profile.companySize;
-        return yes(n !== undefined && (c.min === undefined || n >= c.min) && (c.max === undefined || n <= c.max));
+        return yes(
+          n !== undefined && (c.min === undefined || n >= c.min) && (c.max === undefined || n <= c.max),
+        );
       };
     case 'industry': {
       const set = new Set(c.in.map(lower));
@@ -266,7 +273,8 @@ function compileCondition(c: FitCondition): ProfileTest {
     case 'priority_rank':
       return ({ profile }) => yes(profile.priorityRank !== undefined && profile.priorityRank <= c.max);
     case 'competing_proposals':
-      return ({ profile }) => yes(profile.competingProposals !== undefined && profile.competingProposals === c.is);
+      return ({ profile }) =>
+        yes(profile.competingProposals !== undefined && profile.competingProposals === c.is);
     case 'completeness': {
       const getters = c.fields.map((f): ((p: LeadProfileInput) => unknown) => {
         if (f.startsWith('fields.')) {
@@ -280,11 +288,19 @@ function compileCondition(c: FitCondition): ProfileTest {
   }
 }
 
-function pushIndexed<T>(map: Map<string, T[]>, types: readonly string[], item: T): void {
+function pushIndexed<K extends keyof TypeBucket>(
+  map: Map<string, TypeBucket>,
+  types: readonly string[],
+  key: K,
+  item: TypeBucket[K][number],
+): void {
   for (const t of types) {
-    const list = map.get(t);
-    if (list) list.push(item);
-    else map.set(t, [item]);
+    let bucket = map.get(t);
+    if (bucket === undefined) {
+      bucket = { rules: [], handRaisers: [], disqualifiers: [] };
+      map.set(t, bucket);
+    }
+    (bucket[key] as Array<typeof item>).push(item);
   }
 }
 
@@ -299,7 +315,7 @@ export function compileModel(model: ScoringModel): CompiledModel {
     labels.set(r.id, r.description ?? r.id);
   };
   const eventRules: CompiledEventRule[] = [];
-  const byType = new Map<string, CompiledEventRule[]>();
+  const byType = new Map<string, TypeBucket>();
   const addEventRule = (
     r: {
       id: string;
@@ -323,7 +339,7 @@ export function compileModel(model: ScoringModel): CompiledModel {
       match: compileMatch(r.match),
     };
     eventRules.push(compiled);
-    pushIndexed(byType, r.match.types, compiled);
+    pushIndexed(byType, r.match.types, 'rules', compiled);
   };
   const profileRules: CompiledProfileRule[] = [];
   const inactivity: CompiledModel['inactivity'] = [];
@@ -339,7 +355,8 @@ export function compileModel(model: ScoringModel): CompiledModel {
   for (const r of model.intent) {
     label(r);
     if (r.kind === 'event') addEventRule(r, 'intent');
-    else profileRules.push({ id: r.id, dimension: 'intent', points: r.points, test: compileCondition(r.when) });
+    else
+      profileRules.push({ id: r.id, dimension: 'intent', points: r.points, test: compileCondition(r.when) });
   }
   for (const r of model.negative) {
     label(r);
@@ -347,21 +364,19 @@ export function compileModel(model: ScoringModel): CompiledModel {
     else inactivity.push({ id: r.id, dimension: r.dimension, points: r.points, afterMs: r.days * DAY_MS });
   }
   const profileDisqualifiers: CompiledModel['profileDisqualifiers'] = [];
-  const eventDisqualifiers = new Map<string, CompiledWindowRule[]>();
   for (const d of model.disqualifiers as Disqualifier[]) {
     label(d);
     if (d.when.kind === 'event') {
-      pushIndexed(eventDisqualifiers, d.when.match.types, {
+      pushIndexed(byType, d.when.match.types, 'disqualifiers', {
         id: d.id,
         withinMs: undefined,
         match: compileMatch(d.when.match),
       });
     } else profileDisqualifiers.push({ id: d.id, test: compileCondition(d.when) });
   }
-  const handRaisers = new Map<string, CompiledWindowRule[]>();
   for (const h of model.handRaisers) {
     label(h);
-    pushIndexed(handRaisers, h.match.types, {
+    pushIndexed(byType, h.match.types, 'handRaisers', {
       id: h.id,
       withinMs: h.withinDays === undefined ? undefined : h.withinDays * DAY_MS,
       match: compileMatch(h.match),
@@ -374,8 +389,6 @@ export function compileModel(model: ScoringModel): CompiledModel {
     byType,
     inactivity,
     profileDisqualifiers,
-    eventDisqualifiers,
-    handRaisers,
     labels,
   };
   compiledCache.set(model, compiled);
@@ -389,7 +402,46 @@ const byTimeThenId = (a: EngagementEventInput, b: EngagementEventInput): number 
   a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Scored events in time order (ties by id), duplicates (same id) removed. Sorts only when needed.
+ * Sorts by (occurredAt, id) in place. When the time span allows it, each event becomes one exact
+ * float key `(t - min) * n + index`, sorted natively (no JS comparator calls, ~3× faster for 10k
+ * events); runs of equal times are then ordered by id. Otherwise a plain comparator sort.
+ */
+function sortEvents(events: EngagementEventInput[]): void {
+  const n = events.length;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const e of events) {
+    if (e.occurredAt < min) min = e.occurredAt;
+    if (e.occurredAt > max) max = e.occurredAt;
+  }
+  if (
+    !Number.isSafeInteger(min) ||
+    !Number.isSafeInteger(max) ||
+    (max - min + 1) * n > Number.MAX_SAFE_INTEGER
+  ) {
+    events.sort(byTimeThenId);
+    return;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = ((events[i] as EngagementEventInput).occurredAt - min) * n + i;
+  keys.sort();
+  const copy = events.slice();
+  for (let i = 0; i < n; i++) events[i] = copy[(keys[i] as number) % n] as EngagementEventInput;
+  // Equal times: order by id (stable, so identical ids keep their input order).
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    const t = (events[i] as EngagementEventInput).occurredAt;
+    while (j < n && (events[j] as EngagementEventInput).occurredAt === t) j++;
+    if (j - i > 1) {
+      const run = events.slice(i, j).sort(byTimeThenId);
+      for (let k = 0; k < run.length; k++) events[i + k] = run[k] as EngagementEventInput;
+    }
+    i = j;
+  }
+}
+
+/**
+ * Scored events in time order (ties by id), duplicates (same id and time) removed. Sorts only when needed.
  * `until` drops events after that instant. @internal
  */
 export function prepareEvents(
@@ -404,12 +456,13 @@ export function prepareEvents(
     if (prev !== undefined && sorted && byTimeThenId(prev, e) > 0) sorted = false;
     out.push(e);
   }
-  if (!sorted) out.sort(byTimeThenId);
-  const seen = new Set<string>();
+  if (!sorted) sortEvents(out);
+  // A replayed delivery of the same event has the same id and time: after the sort they are neighbours.
   let w = 0;
-  for (const e of out) {
-    if (seen.has(e.id)) continue;
-    seen.add(e.id);
+  for (let i = 0; i < out.length; i++) {
+    const e = out[i] as EngagementEventInput;
+    const prev = w > 0 ? (out[w - 1] as EngagementEventInput) : undefined;
+    if (prev !== undefined && prev.id === e.id && prev.occurredAt === e.occurredAt) continue;
     out[w++] = e;
   }
   out.length = w;
@@ -489,7 +542,7 @@ export function evaluate(
 
   // Event pass, newest first: caps keep the most recent hits (which are worth the most after decay).
   const windows: Array<CapWindow | undefined> = new Array(c.eventRules.length);
-  const capped: Record<string, number> = {};
+  const cappedBySlot = new Uint32Array(c.eventRules.length);
   const eventHits: RuleHit[] = [];
   const handRaises: HandRaise[] = [];
   const raised = new Set<string>();
@@ -498,22 +551,23 @@ export function evaluate(
   for (let i = end - 1; i >= 0; i--) {
     const e = events[i] as EngagementEventInput;
     const t = e.occurredAt;
-    const hrs = c.handRaisers.get(e.type);
-    if (hrs !== undefined) {
-      for (const h of hrs) {
+    const bucket = c.byType.get(e.type);
+    if (bucket === undefined) continue;
+    if (bucket.handRaisers.length > 0) {
+      for (const h of bucket.handRaisers) {
         if (raised.has(h.id) || (h.withinMs !== undefined && now - t > h.withinMs)) continue;
         if (!matchesEvent(h.match, e)) continue;
         raised.add(h.id);
         handRaises.push({ ruleId: h.id, eventId: e.id, occurredAt: t });
       }
     }
-    const dqs = c.eventDisqualifiers.get(e.type);
-    if (dqs !== undefined) {
-      for (const d of dqs) if (!eventDisq.has(d.id) && matchesEvent(d.match, e)) eventDisq.add(d.id);
-    }
-    const rules = c.byType.get(e.type);
-    if (rules === undefined) continue;
-    for (const r of rules) {
+    for (const d of bucket.disqualifiers)
+      if (!eventDisq.has(d.id) && matchesEvent(d.match, e)) eventDisq.add(d.id);
+    const rules = bucket.rules;
+    // Rules in reverse so that, once the hit list is reversed into time order, each event's hits follow
+    // the model's rule order.
+    for (let k = rules.length - 1; k >= 0; k--) {
+      const r = rules[k] as CompiledEventRule;
       if (!matchesEvent(r.match, e)) continue;
       if (r.points > 0 && lastActivityAt === undefined) lastActivityAt = t;
       let magnitude = Math.abs(r.points);
@@ -525,7 +579,7 @@ export function evaluate(
         }
         magnitude = w.take(t, magnitude, r);
         if (magnitude === 0) {
-          capped[r.id] = (capped[r.id] ?? 0) + 1;
+          cappedBySlot[r.slot] = (cappedBySlot[r.slot] as number) + 1;
           continue;
         }
       }
@@ -543,6 +597,9 @@ export function evaluate(
     }
   }
   for (let i = eventHits.length - 1; i >= 0; i--) hits.push(eventHits[i] as RuleHit);
+  const capped: Record<string, number> = {};
+  for (const r of c.eventRules)
+    if ((cappedBySlot[r.slot] as number) > 0) capped[r.id] = cappedBySlot[r.slot] as number;
   for (const d of c.model.disqualifiers) if (eventDisq.has(d.id)) disqualifiedBy.push(d.id);
 
   for (const r of c.inactivity) {
@@ -636,7 +693,11 @@ function decide(r: {
   const scores = DIMENSIONS.map((d) => `${d} ${fmt(totals[d])}/${fmt(mql[d])}`).join(', ');
 
   if (stage === 'disqualified') {
-    return { kind: 'stay', causes: [], summary: `Already disqualified; scoring does not requalify (${scores}).` };
+    return {
+      kind: 'stay',
+      causes: [],
+      summary: `Already disqualified; scoring does not requalify (${scores}).`,
+    };
   }
   if (r.disqualifiedBy.length > 0) {
     const list = r.disqualifiedBy.map(name).join(', ');
@@ -655,7 +716,11 @@ function decide(r: {
     };
   }
   if (stage === 'customer' || SALES_STAGES.includes(stage)) {
-    return { kind: 'stay', causes: [], summary: `Stage ${stage} is owned by sales; scores are informative (${scores}).` };
+    return {
+      kind: 'stay',
+      causes: [],
+      summary: `Stage ${stage} is owned by sales; scores are informative (${scores}).`,
+    };
   }
 
   const reached = DIMENSIONS.filter((d) => totals[d] >= mql[d]);
@@ -669,7 +734,9 @@ function decide(r: {
     const why: string[] = [];
     const causes: string[] = [];
     if (recycle.engagementBelow !== undefined && totals.engagement < recycle.engagementBelow) {
-      why.push(`engagement ${fmt(totals.engagement)} fell below the floor of ${fmt(recycle.engagementBelow)}`);
+      why.push(
+        `engagement ${fmt(totals.engagement)} fell below the floor of ${fmt(recycle.engagementBelow)}`,
+      );
       causes.push('thresholds.recycle.engagementBelow');
     }
     if (recycle.inactiveDays !== undefined) {
@@ -702,7 +769,8 @@ function decide(r: {
     }
     if (allThree) {
       const causes: string[] = [];
-      for (const d of DIMENSIONS) for (const [id] of contributors(r.hits, d)) if (!causes.includes(id)) causes.push(id);
+      for (const d of DIMENSIONS)
+        for (const [id] of contributors(r.hits, d)) if (!causes.includes(id)) causes.push(id);
       const top = contributors(r.hits)
         .slice(0, 4)
         .map(([id, pts]) => `${name(id)} +${fmt(pts)}`)
@@ -727,7 +795,7 @@ function decide(r: {
 
 /**
  * Scores a lead at instant `now` (epoch ms). Events with `scored: false` or after `now` are ignored;
- * events with the same id count once. `opts.stage` (default `lead`) decides which moves are possible.
+ * a re-delivered event (same id and time) counts once. `opts.stage` (default `lead`) decides which moves are possible.
  * Inputs are trusted (validate at the boundary with parseEvents / parseProfile).
  */
 export function score(
@@ -750,10 +818,14 @@ export interface ApplyDecisionOptions {
  * The stage transition a decision implies (mql → `mql`, disqualify → `disqualified`, recycle → `nurture`),
  * checked against the lifecycle table, or undefined for `stay`. The actor is the scoring model.
  */
-export function applyDecision(result: ScoreResult, opts: ApplyDecisionOptions = {}): StageTransition | undefined {
+export function applyDecision(
+  result: ScoreResult,
+  opts: ApplyDecisionOptions = {},
+): StageTransition | undefined {
   const { decision } = result;
   if (decision.kind === 'stay' || decision.reason === undefined) return undefined;
-  const to: Stage = decision.kind === 'mql' ? 'mql' : decision.kind === 'disqualify' ? 'disqualified' : 'nurture';
+  const to: Stage =
+    decision.kind === 'mql' ? 'mql' : decision.kind === 'disqualify' ? 'disqualified' : 'nurture';
   return transition(result.stage, to, {
     reason: decision.reason,
     actor: { kind: 'scoring_rule', id: `${result.modelId}@${result.modelVersion}` },
@@ -785,7 +857,9 @@ export function explain(result: ScoreResult): string[] {
         return `${name(id)}${n > 1 ? ` ×${n}` : ''} ${sign}${fmt(pts)}${cappedN ? ` (${cappedN} capped)` : ''}`;
       });
     const title = d[0]?.toUpperCase() + d.slice(1);
-    lines.push(`${title} ${fmt(result.totals[d])}/${fmt(mql[d])}: ${parts.length ? parts.join(', ') : 'no points'}`);
+    lines.push(
+      `${title} ${fmt(result.totals[d])}/${fmt(mql[d])}: ${parts.length ? parts.join(', ') : 'no points'}`,
+    );
   }
   if (result.disqualifiedBy.length > 0) {
     lines.push(`Disqualifiers matched: ${result.disqualifiedBy.map(name).join(', ')}`);
