@@ -147,7 +147,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     });
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
-    if (!Number.isInteger(port) || port <= 0) throw new Error(`unexpected server address ${server.getServerConn()}`);
+    if (!Number.isInteger(port) || port <= 0)
+      throw new Error(`unexpected server address ${server.getServerConn()}`);
     let stopped: Promise<void> | undefined;
     const pglite = db;
     const socketServer = server;

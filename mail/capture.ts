@@ -233,7 +233,9 @@ export async function startMailCapture(options: MailCaptureOptions = {}): Promis
             callback(null, `Message captured as ${id}`);
           })
           .catch((err: Error) => {
-            const e = new Error(`Could not parse message: ${err.message}`) as Error & { responseCode: number };
+            const e = new Error(`Could not parse message: ${err.message}`) as Error & {
+              responseCode: number;
+            };
             e.responseCode = 554;
             callback(e);
           });
@@ -259,7 +261,12 @@ export async function startMailCapture(options: MailCaptureOptions = {}): Promis
   if (options.httpPort !== undefined) {
     http = createHttpServer((req, res) => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-      const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
+      const send = (
+        status: number,
+        type: string,
+        body: string | Buffer,
+        extra: Record<string, string> = {},
+      ) => {
         res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...extra });
         res.end(body);
       };

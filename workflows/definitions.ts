@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EngagementEvent } from '../domain/events.ts';
 import type { Stage } from '../domain/lifecycle/index.ts';
 import type { LeadProfile } from '../domain/profile.ts';
+import type { Sequence } from '../domain/sequence/index.ts';
 
 /** What the workflow may know of a profile: everything but the address (no PII in history). */
 export type WorkflowProfile = Omit<LeadProfile, 'email'> & { emailDomain?: string };
@@ -65,6 +66,8 @@ export interface LeadWorkflowInput {
   state?: LeadState;
   /** Search attributes need registration on the server; the time-skipping test server has none. */
   searchAttributes?: boolean;
+  /** Sequences not (yet) in the catalog: simulations and drafts under test. They shadow the catalog. */
+  inlineSequences?: Sequence[];
 }
 
 export type FeedbackKind = 'accept' | 'reject' | 'opportunity' | 'won' | 'lost';

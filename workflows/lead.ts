@@ -46,6 +46,12 @@ const { sendEmail, recordTransition, eraseLead } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+// Subscribers' endpoints may be down for a while: retry for a day without holding up the journey.
+const { deliverWebhook } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
 
 const MAX_EVENTS = 1_000; // scoring window kept in state; older events have decayed anyway
 const MAX_TIMELINE = 200;
@@ -72,6 +78,14 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   let child: ChildWorkflowHandle<typeof handoffWorkflow> | undefined;
   let program: Program | undefined;
   let programKey = '';
+  let webhooksInFlight = 0;
+
+  // Sequences passed in the input (simulations, drafts under test) shadow the shipped catalog.
+  const findSequence = (id: string, version?: number): Sequence | undefined => {
+    const inline = (input.inlineSequences ?? []).filter((s) => s.id === id && (version === undefined || s.version === version));
+    if (inline.length) return inline.reduce((a, b) => (b.version > a.version ? b : a));
+    return version === undefined ? catalog.latest(id) : catalog.get(id, version);
+  };
 
   const note = (kind: LeadState['timeline'][number]['kind'], detail: string) => {
     state.timeline.push({ at: now(), kind, detail });
@@ -79,7 +93,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   };
 
   const currentSequence = (): Sequence | undefined =>
-    state.enrolment ? catalog.get(state.enrolment.sequenceId, state.enrolment.version) : undefined;
+    state.enrolment ? findSequence(state.enrolment.sequenceId, state.enrolment.version) : undefined;
 
   const currentProgram = (): Program | undefined => {
     const seq = currentSequence();
@@ -137,10 +151,20 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     state.stage = to;
     note('stage', `${t.from} → ${t.to} (${reason})`);
     syncSearchAttributes();
+    webhooksInFlight += 1;
+    void deliverWebhook({
+      event: 'lead.stage_changed',
+      key: `${workflowInfo().workflowId}:${state.counters.transitions}`,
+      payload: { leadId: state.leadId, from: t.from, to: t.to, reason: t.reason, actor: `${t.actor.kind}:${t.actor.id}`, scores: t.snapshot, at: now() },
+    })
+      .catch((err) => log.warn('stage-change webhook gave up', { error: String(err) }))
+      .finally(() => {
+        webhooksInFlight -= 1;
+      });
   };
 
   const enrol = (sequenceId: string, version?: number) => {
-    const seq = version === undefined ? catalog.latest(sequenceId) : catalog.get(sequenceId, version);
+    const seq = findSequence(sequenceId, version);
     if (!seq) throw ApplicationFailure.nonRetryable(`unknown sequence '${sequenceId}${version ? `@${version}` : ''}'`);
     state.counters.enrolments += 1;
     state.enrolment = {
@@ -303,7 +327,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     },
     {
       validator: ({ sequenceId, version }) => {
-        if (!(version === undefined ? catalog.latest(sequenceId) : catalog.get(sequenceId, version)))
+        if (!findSequence(sequenceId, version))
           throw new Error(`sequenceId: unknown sequence '${sequenceId}${version ? `@${version}` : ''}'`);
         if (state.stage === 'disqualified') throw new Error('stage: a disqualified lead cannot be enrolled');
         if (state.unsubscribed) throw new Error('lead: unsubscribed leads cannot be enrolled');
@@ -370,7 +394,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       inbox.length === 0 &&
       (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT)
     ) {
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() && webhooksInFlight === 0);
       return continueAsNew<typeof leadWorkflow>({ ...input, state });
     }
 

@@ -28,7 +28,9 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
   });
 
   it('serves a URL that pg understands', async () => {
-    expect(server?.url).toMatch(/^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
+    expect(server?.url).toMatch(
+      /^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/,
+    );
     const client = new pg.Client({ connectionString: server?.url });
     await client.connect();
     const res = await client.query<{ v: string }>('SELECT $1::text || version() AS v', ['pglite: ']);
@@ -49,13 +51,22 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     expect(await db.lead.findUnique({ where: { id: lead.id } })).toMatchObject({ company: 'Navy' });
     await db.lead.update({ where: { id: lead.id }, data: { stage: 'mql' } });
     expect((await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).stage).toBe('mql');
-    await expect(db.lead.create({ data: { email: 'grace@example.com' } })).rejects.toMatchObject({ code: 'P2002' });
+    await expect(db.lead.create({ data: { email: 'grace@example.com' } })).rejects.toMatchObject({
+      code: 'P2002',
+    });
 
     // Interactive transactions, committed and rolled back.
     await db.$transaction(async (tx) => {
       const l = await tx.lead.create({ data: { email: 'tx-ok@example.com' } });
       await tx.stageTransition.create({
-        data: { leadId: l.id, fromStage: 'subscriber', toStage: 'lead', reason: 'test', actor: 'test', transitionKey: 'k1' },
+        data: {
+          leadId: l.id,
+          fromStage: 'subscriber',
+          toStage: 'lead',
+          reason: 'test',
+          actor: 'test',
+          transitionKey: 'k1',
+        },
       });
     });
     await expect(
@@ -75,11 +86,15 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     const big = 'x'.repeat(300_000);
     const work = Array.from({ length: 60 }, async (_, i) => {
       if (i % 3 === 0) {
-        const lead = await client.lead.create({ data: { email: `big${i}@example.com`, profile: { blob: big + i } } });
+        const lead = await client.lead.create({
+          data: { email: `big${i}@example.com`, profile: { blob: big + i } },
+        });
         const back = await client.lead.findUniqueOrThrow({ where: { id: lead.id } });
         expect((back.profile as { blob: string }).blob).toBe(big + i);
       } else if (i % 3 === 1) {
-        const rows = await client.$queryRaw<{ v: number; k: string }[]>`SELECT ${i}::int AS v, ${`k${i}`}::text AS k`;
+        const rows = await client.$queryRaw<
+          { v: number; k: string }[]
+        >`SELECT ${i}::int AS v, ${`k${i}`}::text AS k`;
         expect(rows[0]).toEqual({ v: i, k: `k${i}` });
       } else {
         await client.$transaction(async (tx) => {

@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MailCapture, startMailCapture } from '../../mail/capture.ts';
 
 describe('mail capture over real SMTP', () => {
   let capture: MailCapture;
   let dir: string;
-  let transport: nodemailer.Transporter;
+  let transport: Transporter;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lne-mail-'));
@@ -136,7 +136,12 @@ describe('mail capture over real SMTP', () => {
 
     const list = (await (await fetch(`${base}/messages`)).json()) as Array<Record<string, unknown>>;
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: mail.id, subject: mail.subject, to: ['web@example.com'], html: '<h1>Body</h1>' });
+    expect(list[0]).toMatchObject({
+      id: mail.id,
+      subject: mail.subject,
+      to: ['web@example.com'],
+      html: '<h1>Body</h1>',
+    });
     expect(list[0]).not.toHaveProperty('raw');
 
     const body = await fetch(`${base}/messages/${mail.id}`);

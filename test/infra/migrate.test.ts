@@ -95,14 +95,62 @@ describe('db/migrate.ts on a real PostgreSQL', () => {
          FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
     );
     expect(columns).toEqual([
-      { column_name: 'id', data_type: 'character varying', character_maximum_length: 36, is_nullable: 'NO', column_default: null },
-      { column_name: 'checksum', data_type: 'character varying', character_maximum_length: 64, is_nullable: 'NO', column_default: null },
-      { column_name: 'finished_at', data_type: 'timestamp with time zone', character_maximum_length: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'migration_name', data_type: 'character varying', character_maximum_length: 255, is_nullable: 'NO', column_default: null },
-      { column_name: 'logs', data_type: 'text', character_maximum_length: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'rolled_back_at', data_type: 'timestamp with time zone', character_maximum_length: null, is_nullable: 'YES', column_default: null },
-      { column_name: 'started_at', data_type: 'timestamp with time zone', character_maximum_length: null, is_nullable: 'NO', column_default: 'now()' },
-      { column_name: 'applied_steps_count', data_type: 'integer', character_maximum_length: null, is_nullable: 'NO', column_default: '0' },
+      {
+        column_name: 'id',
+        data_type: 'character varying',
+        character_maximum_length: 36,
+        is_nullable: 'NO',
+        column_default: null,
+      },
+      {
+        column_name: 'checksum',
+        data_type: 'character varying',
+        character_maximum_length: 64,
+        is_nullable: 'NO',
+        column_default: null,
+      },
+      {
+        column_name: 'finished_at',
+        data_type: 'timestamp with time zone',
+        character_maximum_length: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'migration_name',
+        data_type: 'character varying',
+        character_maximum_length: 255,
+        is_nullable: 'NO',
+        column_default: null,
+      },
+      {
+        column_name: 'logs',
+        data_type: 'text',
+        character_maximum_length: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'rolled_back_at',
+        data_type: 'timestamp with time zone',
+        character_maximum_length: null,
+        is_nullable: 'YES',
+        column_default: null,
+      },
+      {
+        column_name: 'started_at',
+        data_type: 'timestamp with time zone',
+        character_maximum_length: null,
+        is_nullable: 'NO',
+        column_default: 'now()',
+      },
+      {
+        column_name: 'applied_steps_count',
+        data_type: 'integer',
+        character_maximum_length: null,
+        is_nullable: 'NO',
+        column_default: '0',
+      },
     ]);
 
     const status = await migrationStatus(db.url);
@@ -190,7 +238,10 @@ $$ LANGUAGE plpgsql;
     expect((error as Error).message).toContain(name);
     expect((error as Error).message).toContain('no_such_table');
     // The init migration before it did apply; the broken one left no trace.
-    const rows = await query<{ migration_name: string }>(db.url, 'SELECT migration_name FROM _prisma_migrations');
+    const rows = await query<{ migration_name: string }>(
+      db.url,
+      'SELECT migration_name FROM _prisma_migrations',
+    );
     expect(rows.map((r) => r.migration_name)).toEqual([INIT]);
     expect(await query(db.url, `SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
   });
@@ -216,7 +267,9 @@ $$ LANGUAGE plpgsql;
     expect((await migrationStatus(db.url, { dir })).failed).toEqual([name]);
 
     // Once resolved as rolled back (prisma migrate resolve --rolled-back), it is applied normally.
-    await query(db.url, 'UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1', [name]);
+    await query(db.url, 'UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1', [
+      name,
+    ]);
     expect(await applyMigrations(db.url, { dir })).toEqual({ applied: [name], skipped: [INIT] });
   });
 

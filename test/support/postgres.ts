@@ -157,7 +157,8 @@ export async function startThrowawayPostgres(
       ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
       { runAs, env, timeoutMs: 120_000 },
     );
-    if (initdb.code !== 0) throw new Error(`initdb failed (exit ${initdb.code}):\n${initdb.stdout}${initdb.stderr}`);
+    if (initdb.code !== 0)
+      throw new Error(`initdb failed (exit ${initdb.code}):\n${initdb.stdout}${initdb.stderr}`);
     await appendFile(
       join(dataDir, 'postgresql.conf'),
       [
@@ -173,10 +174,7 @@ export async function startThrowawayPostgres(
         '',
       ].join('\n'),
     );
-    await writeFile(
-      join(dataDir, 'pg_hba.conf'),
-      'local all all trust\nhost all all 127.0.0.1/32 trust\n',
-    );
+    await writeFile(join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
     const logFile = join(dir, 'postgres.log');
     let lastError = '';
     for (let attempt = 1; attempt <= 3 && !started; attempt++) {
