@@ -1,5 +1,18 @@
 // The send activity: consent, suppression, quiet hours and frequency cap are checked right before
 // sending; a message row claimed per send key makes retries and replays send at most once.
+//
+// Outcomes, by what the receiving server answered:
+// - accepted                          → row 'sent', { status: 'sent' }
+// - 4xx, or the connection failed     → the activity throws and Temporal retries with backoff; the
+//                                       row (and so the Message-ID) stays the same across attempts
+// - 5xx on RCPT TO, or a 5.1.x status → hard bounce: row 'bounced', suppression row, a 'bounce'
+//   (bad mailbox)                       engagement event recorded, { status: 'bounced' } (the lead
+//                                       workflow feeds the bounce to scoring and stops emailing)
+// - 5xx on DATA (content refused)     → row 'failed', { status: 'suppressed' }: not the address's
+//                                       fault, so no suppression, and no endless retries
+// - other 5xx (MAIL FROM, AUTH...)    → our sending setup is broken: retried until it is fixed
+// A retry that finds the row already 'sent' or 'bounced' returns the same outcome without SMTP.
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { nextAllowedSend } from '../domain/delivery/policy.ts';
@@ -22,11 +35,27 @@ export function activityNow(): number {
 
 const domainOf = (address: string) => /@([^>\s]+)>?\s*$/.exec(address)?.[1] ?? 'nurture.local';
 
-/** SMTP says the recipient is permanently bad (5xx): retrying would only hurt our reputation. */
-function isHardBounce(err: unknown): boolean {
-  const code = (err as { responseCode?: number }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+/** The Message-ID of a send key: the same on every attempt, so a receiver can drop a duplicate. */
+export function messageIdFor(sendKey: string, mailFrom: string): string {
+  return `<${createHash('sha256').update(sendKey).digest('hex').slice(0, 40)}@${domainOf(mailFrom)}>`;
 }
+
+type SmtpError = Error & { responseCode?: number; command?: string; response?: string };
+
+/** How an SMTP failure should be handled (see the header comment). */
+export function classifySmtpError(err: unknown): 'bounce' | 'rejected' | 'retry' {
+  const e = err as SmtpError;
+  const code = e?.responseCode;
+  if (typeof code !== 'number' || code < 500 || code > 599) return 'retry';
+  const text = `${e.response ?? ''} ${e.message ?? ''}`;
+  if (e.command === 'RCPT TO' || /\b5\.1\.\d{1,3}\b/.test(text)) return 'bounce';
+  if (e.command === 'DATA') return 'rejected';
+  return 'retry';
+}
+
+const errorText = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 500);
+/** "smtp 550" from a stored "smtp 550: <server text>". */
+const bounceReason = (error: string | null) => error?.split(':')[0] || 'bounced';
 
 export function emailActivities(deps: ActivityDeps) {
   const { db, mailer, templates, settings } = deps;
@@ -42,6 +71,7 @@ export function emailActivities(deps: ActivityDeps) {
   }): Promise<SendResult> {
     const existing = await db.message.findUnique({ where: { sendKey: args.sendKey } });
     if (existing?.status === 'sent') return { status: 'sent', messageId: existing.smtpId };
+    if (existing?.status === 'bounced') return { status: 'bounced', reason: bounceReason(existing.error) };
     if (existing && existing.status !== 'claimed') return { status: 'suppressed', reason: `already ${existing.status}` };
     const message =
       existing ??
@@ -51,7 +81,7 @@ export function emailActivities(deps: ActivityDeps) {
             leadId: args.leadId,
             sendKey: args.sendKey,
             template: args.template,
-            smtpId: `<${crypto.randomUUID()}@${domainOf(settings.mailFrom)}>`,
+            smtpId: messageIdFor(args.sendKey, settings.mailFrom),
           },
         })
         .catch(async (err: { code?: string }) => {
@@ -68,7 +98,8 @@ export function emailActivities(deps: ActivityDeps) {
     });
     const headers: Record<string, string> = {};
     if (args.marketing) {
-      // RFC 8058 one-click unsubscribe (required by bulk-sender rules) plus a mailto fallback.
+      // RFC 2369 + RFC 8058 one-click unsubscribe (required by bulk-sender rules), with a mailto
+      // fallback for clients that do not POST.
       headers['List-Unsubscribe'] = `<${links.unsubscribe}>, <mailto:unsubscribe@${domainOf(settings.mailFrom)}?subject=unsubscribe-${args.leadId}>`;
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }
@@ -84,15 +115,38 @@ export function emailActivities(deps: ActivityDeps) {
         headers,
       });
     } catch (err) {
-      if (isHardBounce(err)) {
-        const reason = `smtp ${(err as { responseCode: number }).responseCode}`;
+      const kind = classifySmtpError(err);
+      const reason = `smtp ${(err as SmtpError).responseCode}`;
+      if (kind === 'bounce') {
+        const at = new Date(now);
+        const bounced = db.message.update({ where: { id: message.id }, data: { status: 'bounced', error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
+        if (!args.marketing) {
+          await bounced; // a sales colleague's address: nothing to suppress or score on the lead
+          return { status: 'bounced', reason };
+        }
         await db.$transaction([
-          db.message.update({ where: { id: message.id }, data: { status: 'bounced', error: String((err as Error).message).slice(0, 500) } }),
+          bounced,
           db.suppression.upsert({ where: { email: args.to }, create: { email: args.to, reason: 'hard_bounce' }, update: {} }),
+          // For the log and reporting; the workflow learns of the bounce from this activity's result.
+          db.engagementEvent.create({
+            data: {
+              leadId: args.leadId,
+              clientEventId: `smtp-bounce:${message.id}`,
+              type: 'bounce',
+              channel: 'email',
+              occurredAt: at,
+              deliveredAt: at,
+              properties: { template: args.template, reason, source: 'smtp' },
+            },
+          }),
         ]);
         return { status: 'bounced', reason };
       }
-      await db.message.update({ where: { id: message.id }, data: { error: String((err as Error).message).slice(0, 500) } });
+      if (kind === 'rejected') {
+        await db.message.update({ where: { id: message.id }, data: { status: 'failed', error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
+        return { status: 'suppressed', reason: `rejected (${reason})` };
+      }
+      await db.message.update({ where: { id: message.id }, data: { error: errorText(err) } });
       throw err; // 4xx or connection trouble: Temporal retries with backoff, the claim stays ours
     }
     await db.message.update({ where: { id: message.id }, data: { status: 'sent', sentAt: new Date(now), error: null } });
@@ -101,13 +155,18 @@ export function emailActivities(deps: ActivityDeps) {
 
   async function sendEmail(input: { leadId: string; sendKey: string; template: string }): Promise<SendResult> {
     if (!templates.has(input.template)) throw ApplicationFailure.nonRetryable(`unknown template '${input.template}'`);
+    // A retry (or a replayed workflow) gets the outcome of the first successful attempt back.
+    const previous = await db.message.findUnique({ where: { sendKey: input.sendKey } });
+    if (previous?.status === 'sent') return { status: 'sent', messageId: previous.smtpId };
+    if (previous?.status === 'bounced') return { status: 'bounced', reason: bounceReason(previous.error) };
+
     const lead = await db.lead.findUnique({ where: { id: input.leadId } });
     if (!lead || !lead.email || lead.erasedAt) return { status: 'suppressed', reason: 'erased' };
     const suppressed = await db.suppression.findUnique({ where: { email: lead.email } });
     if (suppressed) return { status: 'suppressed', reason: suppressed.reason };
 
-    const alreadySent = await db.message.findUnique({ where: { sendKey: input.sendKey } });
-    if (!alreadySent) {
+    if (!previous) {
+      // Policy is checked once, before the claim: a retry of a claimed send is not deferred again.
       const now = activityNow();
       const windowMs = deps.policy.frequencyCap?.windowMs ?? 0;
       const recent = windowMs

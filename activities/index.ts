@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps.ts';
 import { emailActivities } from './email.ts';
 import { lifecycleActivities } from './lifecycle.ts';
 import { salesActivities } from './sales.ts';
+import { webhookActivities } from './webhooks.ts';
 
 export function createActivities(deps: ActivityDeps) {
   const email = emailActivities(deps);
@@ -10,8 +11,10 @@ export function createActivities(deps: ActivityDeps) {
     sendEmail: email.sendEmail,
     ...lifecycleActivities(deps),
     ...salesActivities(deps, email),
+    ...webhookActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps } from './deps.ts';
+export type { WebhookInput, WebhookResult } from './webhooks.ts';

@@ -1,7 +1,5 @@
-// Side effects of a handoff: the handoff row, the sales email (with one-click feedback links) and
-// the HMAC-signed webhook.
-import { ApplicationFailure } from '@temporalio/common';
-import { signWebhook } from '../security/tokens.ts';
+// Side effects of a handoff: the handoff row and the sales email (with one-click feedback links).
+// The HMAC-signed webhook lives in activities/webhooks.ts.
 import type { ActivityDeps } from './deps.ts';
 import { activityNow, type emailActivities } from './email.ts';
 import { feedbackLinks } from './links.ts';
@@ -63,23 +61,5 @@ export function salesActivities(deps: ActivityDeps, email: ReturnType<typeof ema
     });
   }
 
-  /** POSTs a signed JSON event; any non-2xx is retried by Temporal with backoff. */
-  async function deliverWebhook(input: { event: string; payload: Record<string, unknown> }) {
-    if (!settings.salesWebhookUrl) return { delivered: false as const };
-    const body = JSON.stringify({ event: input.event, id: `${input.event}:${String(input.payload.handoffId ?? '')}`, data: input.payload });
-    const timestamp = activityNow();
-    const res = await fetch(settings.salesWebhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-nurture-signature': signWebhook(body, settings.webhookSecret, timestamp) },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-      throw ApplicationFailure.nonRetryable(`webhook refused with ${res.status}`);
-    }
-    if (!res.ok) throw new Error(`webhook answered ${res.status}`);
-    return { delivered: true as const, status: res.status };
-  }
-
-  return { loadSalesTeam, saveHandoff, notifySales, deliverWebhook };
+  return { loadSalesTeam, saveHandoff, notifySales };
 }

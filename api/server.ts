@@ -12,12 +12,15 @@ import { errorHandler, sendError } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
 import { leadRoutes } from './routes/leads.ts';
 import { linkRoutes } from './routes/links.ts';
+import { providerRoutes } from './routes/provider.ts';
 
 export interface ApiContext extends IngestContext {
   db: Db;
   temporal: Client;
   taskQueue: string;
   linkSecret: string;
+  /** Verifies signed bounce / complaint webhooks (current first, for rotation); unset: the route answers 503. */
+  providerSecret?: string | readonly string[];
 }
 
 export interface ApiOptions {
@@ -62,5 +65,6 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(eventRoutes(ctx));
   await app.register(leadRoutes(ctx));
   await app.register(linkRoutes(ctx));
+  await app.register(providerRoutes(ctx));
   return app;
 }

@@ -52,7 +52,7 @@ export interface LeadState {
   pending?: { sequenceId: string; at: number; reason: string };
   handoff?: HandoffRef;
   unsubscribed: boolean;
-  counters: { enrolments: number; transitions: number; handoffs: number };
+  counters: { enrolments: number; transitions: number; handoffs: number; events: number };
   /** Last few things that happened, for the query and for simulations. */
   timeline: TimelineEntry[];
 }
@@ -68,6 +68,8 @@ export interface LeadWorkflowInput {
   searchAttributes?: boolean;
   /** Sequences not (yet) in the catalog: simulations and drafts under test. They shadow the catalog. */
   inlineSequences?: Sequence[];
+  /** Continue-as-new once history passes this many events (default 8,000). */
+  historyLimit?: number;
 }
 
 export type FeedbackKind = 'accept' | 'reject' | 'opportunity' | 'won' | 'lost';
@@ -90,6 +92,7 @@ export interface LeadSnapshot {
   handoff?: HandoffRef;
   unsubscribed: boolean;
   tags: string[];
+  counters: LeadState['counters'];
   timeline: TimelineEntry[];
 }
 

@@ -68,7 +68,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     explanation: [],
     events: [],
     unsubscribed: false,
-    counters: { enrolments: 0, transitions: 0, handoffs: 0 },
+    counters: { enrolments: 0, transitions: 0, handoffs: 0, events: 0 },
     timeline: [],
   };
   const inbox: EngagementEvent[] = [];
@@ -121,6 +121,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       handoff: state.handoff,
       unsubscribed: state.unsubscribed,
       tags: state.profile.tags ?? [],
+      counters: state.counters,
       timeline: state.timeline,
     };
   };
@@ -212,57 +213,62 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     state.handoff = { id: handoffId, workflowId, startedAt: now() };
     note('handoff', `${handoffId} (${reason})`);
     void child.result().then((r) => {
-      handoffResult = r;
+      // Ignore the result of a handoff the lead has already moved past (answered, replaced).
+      if (state.handoff?.id === handoffId) handoffResult = r;
     });
   };
 
-  /** Rescore with the event, then act on the decision: disqualify, hand off or recycle. */
-  const absorb = async (event: EngagementEvent) => {
-    if (seen.has(event.id)) return; // at-least-once delivery from the API: count each event once
+  /** Records one event and lets it move the sequence (goal reached, waitFor answered). */
+  const record = (event: EngagementEvent): boolean => {
+    if (seen.has(event.id)) return false; // at-least-once delivery from the API: count each event once
     seen.add(event.id);
     state.events.push(event);
     if (state.events.length > MAX_EVENTS) {
       for (const dropped of state.events.splice(0, state.events.length - MAX_EVENTS)) seen.delete(dropped.id);
     }
+    state.counters.events += 1;
     note('event', `${event.type}${event.scored ? '' : ' (not scored)'}`);
     if (event.type === 'unsubscribe' || event.type === 'complaint' || event.type === 'bounce') {
       state.unsubscribed = true;
       leaveSequence(`${event.type}: no more marketing email`);
     }
-
-    const result = rescore(state, now());
-    state.scores = result.scores;
-    state.explanation = result.explanation;
-    syncSearchAttributes();
-
-    const seq = currentSequence();
-    const goal = seq?.goals.find((g) => matchesEvent(g.when, event));
+    const goal = currentSequence()?.goals.find((g) => matchesEvent(g.when, event));
     if (goal) {
       note('goal', goal.id);
       leaveSequence(`goal ${goal.id} reached`);
     }
-
-    if (result.decision === 'disqualify' && state.stage !== 'disqualified' && canTransition(state.stage, 'disqualified')) {
-      leaveSequence('disqualified');
-      await moveTo('disqualified', 'disqualifier', { kind: 'scoring_rule', id: result.causes[0] ?? 'disqualifier' }, result.causes);
-      return;
-    }
-    if (result.decision === 'mql') {
-      const reason: ReasonCode = result.handRaiser ? 'hand_raiser' : state.stage === 'nurture' ? 're_engaged' : 'score_threshold';
-      await startHandoff(reason, result.causes, result.causes[0] ?? 'score');
-      return;
-    }
-    if (result.decision === 'recycle' && state.stage === 'mql' && !state.handoff) {
-      await recycleTo(NURTURE_SEQUENCE, 0, 'no_engagement', { kind: 'workflow', id: 'scoring' });
-      return;
-    }
-
     // A waitFor step resumes on its onEvent branch when the event matches.
     const prog = currentProgram();
     const instr = state.enrolment && prog ? prog.instrs[state.enrolment.pc] : undefined;
     if (state.enrolment && instr && 'onEvent' in instr && matchesEvent(instr.step.match, event)) {
       state.enrolment.pc = instr.onEvent;
       state.enrolment.waitUntil = undefined;
+    }
+    return true;
+  };
+
+  /**
+   * Takes every event waiting in the inbox, then rescores once and acts on the decision:
+   * disqualify, hand off or recycle. One rescore per batch keeps a burst of signals cheap.
+   */
+  const absorbInbox = async () => {
+    let fresh = 0;
+    while (inbox.length) if (record(inbox.shift() as EngagementEvent)) fresh++;
+    if (!fresh) return;
+
+    const result = rescore(state, now());
+    state.scores = result.scores;
+    state.explanation = result.explanation;
+    syncSearchAttributes();
+
+    if (result.decision === 'disqualify' && state.stage !== 'disqualified' && canTransition(state.stage, 'disqualified')) {
+      leaveSequence('disqualified');
+      await moveTo('disqualified', 'disqualifier', { kind: 'scoring_rule', id: result.causes[0] ?? 'disqualifier' }, result.causes);
+    } else if (result.decision === 'mql') {
+      const reason: ReasonCode = result.handRaiser ? 'hand_raiser' : state.stage === 'nurture' ? 're_engaged' : 'score_threshold';
+      await startHandoff(reason, result.causes, result.causes[0] ?? 'score');
+    } else if (result.decision === 'recycle' && state.stage === 'mql' && !state.handoff) {
+      await recycleTo(NURTURE_SEQUENCE, 0, 'no_engagement', { kind: 'workflow', id: 'scoring' });
     }
   };
 
@@ -281,7 +287,14 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     const actor = { kind: 'sales_user' as const, id: fb.actor };
     note('feedback', `${fb.kind}${fb.reason ? `: ${fb.reason}` : ''}`);
     if (state.handoff) {
-      await getExternalWorkflowHandle(state.handoff.workflowId).signal(answeredSignal, { kind: fb.kind, actor: fb.actor });
+      // The answer closes the handoff: stop its SLA clock. It may have just expired; that is fine.
+      const { workflowId } = state.handoff;
+      state.handoff = undefined;
+      child = undefined;
+      handoffResult = undefined;
+      await getExternalWorkflowHandle(workflowId)
+        .signal(answeredSignal, { kind: fb.kind, actor: fb.actor })
+        .catch((err) => log.info('handoff already closed', { error: String(err) }));
     }
     switch (fb.kind) {
       case 'accept':
@@ -385,14 +398,14 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
 
   // ---- main loop ----
   for (;;) {
-    while (inbox.length && !erased) await absorb(inbox.shift() as EngagementEvent);
     if (erased) break;
+    await absorbInbox();
     if (handoffResult) await onHandoffDone(handoffResult);
 
     if (
       !state.handoff &&
       inbox.length === 0 &&
-      (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT)
+      (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT))
     ) {
       await condition(() => allHandlersFinished() && webhooksInFlight === 0);
       return continueAsNew<typeof leadWorkflow>({ ...input, state });

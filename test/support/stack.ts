@@ -17,6 +17,8 @@ import { devServerEnv, timeSkippingEnv } from './temporal.ts';
 
 export const LINK_SECRET = 'test-link-secret-0123456789abcdef';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789abcdef';
+/** Signs bounce / complaint webhooks sent to POST /v1/providers/email-events. */
+export const PROVIDER_SECRET = 'test-provider-secret-0123456789abcdef';
 
 let bundle: Awaited<ReturnType<typeof bundleWorkflows>> | undefined;
 export async function workflowBundle() {
@@ -65,7 +67,7 @@ export async function startStack(opts: StackOptions = {}) {
   });
   const workerRun = worker.run();
 
-  const ctx = { db, temporal: env.client, taskQueue, linkSecret: LINK_SECRET, searchAttributes: opts.temporal === 'dev' };
+  const ctx = { db, temporal: env.client, taskQueue, linkSecret: LINK_SECRET, providerSecret: PROVIDER_SECRET, searchAttributes: opts.temporal === 'dev' };
   const api = await buildApi(ctx, { logLevel: 'silent', rateLimit: false });
   const address = await api.listen({ host: '127.0.0.1', port: 0 });
   baseUrlHolder.url = address;
