@@ -65,7 +65,7 @@ export const linkRoutes =
       const t = verify<TrackingToken>(req.params.token, 'open');
       if (t) {
         const userAgent = req.headers['user-agent'];
-        await track(t, 'email_open', (sentAt) => {
+        await track(t, 'email_open', (sentAt): Record<string, string> => {
           const machine = machineOpenReason({ userAgent, sentAt, at: Date.now() });
           return machine ? { machine } : {};
         });
