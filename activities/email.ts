@@ -1,17 +1,23 @@
 // The send activity: consent, suppression, quiet hours and frequency cap are checked right before
-// sending; a message row claimed per send key makes retries and replays send at most once.
+// sending; a message row per send key makes retries and replays send once.
+//
+// The row: created 'claimed' with a Message-ID derived from the send key (the same on every
+// attempt), then each attempt takes a lease ('sending', one atomic UPDATE: of two attempts at the
+// same time only one sends), and ends it as 'sent' / 'bounced' / 'failed', or back to 'claimed' for
+// the next attempt. The one duplicate no database can prevent: an attempt that dies after the SMTP
+// server accepted the message but before the row says 'sent' is retried once its lease has run out
+// (SEND_LEASE_MS); it carries the same Message-ID, which receivers use to drop duplicates.
 //
 // Outcomes, by what the receiving server answered:
 // - accepted                          → row 'sent', { status: 'sent' }
-// - 4xx, or the connection failed     → the activity throws and Temporal retries with backoff; the
-//                                       row (and so the Message-ID) stays the same across attempts
+// - 4xx, or the connection failed     → the activity throws and Temporal retries with backoff
 // - 5xx on RCPT TO, or a 5.1.x status → hard bounce: row 'bounced', suppression row, a 'bounce'
 //   (bad mailbox)                       engagement event recorded, { status: 'bounced' } (the lead
 //                                       workflow feeds the bounce to scoring and stops emailing)
 // - 5xx on DATA (content refused)     → row 'failed', { status: 'suppressed' }: not the address's
 //                                       fault, so no suppression, and no endless retries
 // - other 5xx (MAIL FROM, AUTH...)    → our sending setup is broken: retried until it is fixed
-// A retry that finds the row already 'sent' or 'bounced' returns the same outcome without SMTP.
+// A retry that finds the send settled returns the same outcome without touching SMTP.
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -57,6 +63,20 @@ const errorText = (err: unknown) => String((err as Error)?.message ?? err).slice
 /** "smtp 550" from a stored "smtp 550: <server text>". */
 const bounceReason = (error: string | null) => error?.split(':')[0] || 'bounced';
 
+/**
+ * How long an attempt may hold a send before another attempt assumes it died: longer than the
+ * activity's start-to-close timeout, so a slow but live attempt is never doubled.
+ */
+export const SEND_LEASE_MS = 5 * 60_000;
+
+/** The outcome of a send that is over ('sent', 'bounced', 'failed'...), or undefined if it is not. */
+function settledResult(row: { status: string; smtpId: string; error: string | null }): SendResult | undefined {
+  if (row.status === 'sent') return { status: 'sent', messageId: row.smtpId };
+  if (row.status === 'bounced') return { status: 'bounced', reason: bounceReason(row.error) };
+  if (row.status === 'claimed' || row.status === 'sending') return undefined;
+  return { status: 'suppressed', reason: `already ${row.status}` };
+}
+
 export function emailActivities(deps: ActivityDeps) {
   const { db, mailer, templates, settings } = deps;
 
@@ -70,9 +90,8 @@ export function emailActivities(deps: ActivityDeps) {
     vars: (links: ReturnType<typeof trackingLinks>) => Record<string, unknown>;
   }): Promise<SendResult> {
     const existing = await db.message.findUnique({ where: { sendKey: args.sendKey } });
-    if (existing?.status === 'sent') return { status: 'sent', messageId: existing.smtpId };
-    if (existing?.status === 'bounced') return { status: 'bounced', reason: bounceReason(existing.error) };
-    if (existing && existing.status !== 'claimed') return { status: 'suppressed', reason: `already ${existing.status}` };
+    const settled = existing && settledResult(existing);
+    if (settled) return settled;
     const message =
       existing ??
       (await db.message
@@ -85,7 +104,7 @@ export function emailActivities(deps: ActivityDeps) {
           },
         })
         .catch(async (err: { code?: string }) => {
-          // Two attempts raced for the claim: the other one owns it now.
+          // Two attempts raced for the claim: the other one created it; the lease below decides.
           if (err.code === 'P2002') return db.message.findUniqueOrThrow({ where: { sendKey: args.sendKey } });
           throw err;
         }));
@@ -103,7 +122,20 @@ export function emailActivities(deps: ActivityDeps) {
       headers['List-Unsubscribe'] = `<${links.unsubscribe}>, <mailto:unsubscribe@${domainOf(settings.mailFrom)}?subject=unsubscribe-${args.leadId}>`;
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }
-    await db.message.update({ where: { id: message.id }, data: { attempts: { increment: 1 }, subject: rendered.subject } });
+    // Take the send lease: one UPDATE ... WHERE, so of two attempts at the same time exactly one wins.
+    // 'sending' with sentAt = when the lease was taken; a lease older than SEND_LEASE_MS belongs to an
+    // attempt that died (worker crash) and may be taken over.
+    const leased = await db.message.updateMany({
+      where: { id: message.id, OR: [{ status: 'claimed' }, { status: 'sending', sentAt: { lt: new Date(now - SEND_LEASE_MS) } }] },
+      data: { status: 'sending', sentAt: new Date(now), attempts: { increment: 1 }, subject: rendered.subject },
+    });
+    if (leased.count === 0) {
+      const current = await db.message.findUniqueOrThrow({ where: { id: message.id } });
+      const done = settledResult(current);
+      if (done) return done;
+      // Retryable: by the next attempt the other one has finished (or its lease has run out).
+      throw new Error(`send ${args.sendKey} is in progress in another attempt`);
+    }
     try {
       await mailer.sendMail({
         from: settings.mailFrom,
@@ -119,7 +151,7 @@ export function emailActivities(deps: ActivityDeps) {
       const reason = `smtp ${(err as SmtpError).responseCode}`;
       if (kind === 'bounce') {
         const at = new Date(now);
-        const bounced = db.message.update({ where: { id: message.id }, data: { status: 'bounced', error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
+        const bounced = db.message.update({ where: { id: message.id }, data: { status: 'bounced', sentAt: null, error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
         if (!args.marketing) {
           await bounced; // a sales colleague's address: nothing to suppress or score on the lead
           return { status: 'bounced', reason };
@@ -143,10 +175,10 @@ export function emailActivities(deps: ActivityDeps) {
         return { status: 'bounced', reason };
       }
       if (kind === 'rejected') {
-        await db.message.update({ where: { id: message.id }, data: { status: 'failed', error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
+        await db.message.update({ where: { id: message.id }, data: { status: 'failed', sentAt: null, error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
         return { status: 'suppressed', reason: `rejected (${reason})` };
       }
-      await db.message.update({ where: { id: message.id }, data: { error: errorText(err) } });
+      await db.message.update({ where: { id: message.id }, data: { status: 'claimed', sentAt: null, error: errorText(err) } });
       throw err; // 4xx or connection trouble: Temporal retries with backoff, the claim stays ours
     }
     await db.message.update({ where: { id: message.id }, data: { status: 'sent', sentAt: new Date(now), error: null } });
@@ -157,8 +189,8 @@ export function emailActivities(deps: ActivityDeps) {
     if (!templates.has(input.template)) throw ApplicationFailure.nonRetryable(`unknown template '${input.template}'`);
     // A retry (or a replayed workflow) gets the outcome of the first successful attempt back.
     const previous = await db.message.findUnique({ where: { sendKey: input.sendKey } });
-    if (previous?.status === 'sent') return { status: 'sent', messageId: previous.smtpId };
-    if (previous?.status === 'bounced') return { status: 'bounced', reason: bounceReason(previous.error) };
+    const settled = previous && settledResult(previous);
+    if (settled) return settled;
 
     const lead = await db.lead.findUnique({ where: { id: input.leadId } });
     if (!lead || !lead.email || lead.erasedAt) return { status: 'suppressed', reason: 'erased' };

@@ -34,7 +34,9 @@ export function webhookKey(input: WebhookInput): string {
   if (typeof input.payload.handoffId === 'string') return `${input.event}:${input.payload.handoffId}`;
   try {
     const info = Context.current().info;
-    return `${input.event}:${info.workflowExecution.workflowId}/${info.workflowExecution.runId}:${info.activityId}`;
+    const run = info.workflowExecution;
+    if (run) return `${input.event}:${run.workflowId}/${run.runId}:${info.activityId}`;
+    return `${input.event}:${info.activityId}:${randomUUID()}`;
   } catch {
     // Called outside an activity (scripts, tests): the payload itself identifies the event.
     const digest = createHash('sha256').update(JSON.stringify(input.payload)).digest('hex').slice(0, 32);

@@ -5,11 +5,15 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../db/client.ts';
 import type { IngestContext } from '../ingest/events.ts';
+import { rateLimitKey } from './auth.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
+import { formRoutes } from './routes/forms.ts';
+import { type ImportLimits, importRoutes } from './routes/imports.ts';
 import { leadRoutes } from './routes/leads.ts';
 import { linkRoutes } from './routes/links.ts';
 import { providerRoutes } from './routes/provider.ts';
@@ -25,9 +29,18 @@ export interface ApiContext extends IngestContext {
 
 export interface ApiOptions {
   logLevel?: string;
+  /** Where log lines go (default stdout); tests pass a stream to inspect them. */
+  logStream?: DestinationStream;
+  /** JSON and form bodies (CSV imports have their own limits). */
   bodyLimit?: number;
+  /** Per API key (per address without one). */
   rateLimit?: { max: number; timeWindow: string } | false;
+  imports?: ImportLimits;
 }
+
+/** Anything shaped like an email address, anywhere in a log line (messages, errors, URLs). */
+const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+export const scrubEmails = (line: string) => line.replace(EMAIL_IN_TEXT, '[email]');
 
 export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,6 +48,9 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     logger: {
       level: opts.logLevel ?? 'info',
       redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', '*.email'], censor: '[redacted]' },
+      // Belt and braces: no address reaches the log, whatever field or error message carries it.
+      hooks: { streamWrite: scrubEmails },
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -56,14 +72,16 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
       max: opts.rateLimit?.max ?? 600,
       timeWindow: opts.rateLimit?.timeWindow ?? '1 minute',
       // Per key when one is presented, else per address.
-      keyGenerator: (req) => (req.headers['x-api-key'] as string | undefined) ?? req.ip,
+      keyGenerator: rateLimitKey,
     });
   }
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(eventRoutes(ctx));
+  await app.register(formRoutes(ctx));
   await app.register(leadRoutes(ctx));
+  await app.register(importRoutes(ctx, opts.imports));
   await app.register(linkRoutes(ctx));
   await app.register(providerRoutes(ctx));
   return app;

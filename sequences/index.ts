@@ -1,12 +1,12 @@
 // The marketer's sequences, every version that may still have leads inside. Editing a sequence
 // means adding a version: running journeys stay pinned to the version they enrolled in.
 import type { Sequence } from '../domain/sequence/index.ts';
-import { leadMagnetV1 } from './lead-magnet.ts';
+import { leadMagnetV1, leadMagnetV2 } from './lead-magnet.ts';
 import { longCycleNurtureV1 } from './long-cycle-nurture.ts';
 import { mqlAccelerationV1 } from './mql-acceleration.ts';
 import { postRejectionV1 } from './post-rejection.ts';
 
-export const SEQUENCES: readonly Sequence[] = [leadMagnetV1, mqlAccelerationV1, longCycleNurtureV1, postRejectionV1];
+export const SEQUENCES: readonly Sequence[] = [leadMagnetV1, leadMagnetV2, mqlAccelerationV1, longCycleNurtureV1, postRejectionV1];
 
 /** Where new leads start, where silent ones go, where rejected ones go. */
 export const DEFAULT_SEQUENCE = 'lead-magnet';

@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../activities/index.ts';
 import type { SalesTeam } from '../domain/handoff/routing.ts';
+import { catalog } from '../sequences/index.ts';
 
 export interface SimulatedEffect {
   at: number;
@@ -28,6 +29,9 @@ export function createSimulationActivities(
   const sent = new Set<string>();
   const record = (e: Omit<SimulatedEffect, 'at'>) => effects.push({ ...e, at: now() });
   return {
+    async latestSequenceVersion({ sequenceId }) {
+      return catalog.latest(sequenceId)?.version;
+    },
     async sendEmail({ leadId, sendKey, template }) {
       if (sent.has(sendKey)) return { status: 'sent', messageId: sendKey };
       if (opts.bounce?.(template)) {

@@ -48,6 +48,8 @@ export interface LeadState {
   /** Recent scored events (bounded); the full log lives in the database. */
   events: EngagementEvent[];
   enrolment?: Enrolment;
+  /** A version change waiting for the lead to reach a wait (policy move_at_next_wait). */
+  migration?: { toVersion: number };
   /** A recycle waiting for its `after` delay. */
   pending?: { sequenceId: string; at: number; reason: string };
   handoff?: HandoffRef;
@@ -104,6 +106,13 @@ export const stateQuery = defineQuery<LeadSnapshot>('state');
 /** Updates, not signals: they can refuse (unknown sequence, no pending handoff) with a clear error. */
 export const enrolUpdate = defineUpdate<LeadSnapshot, [{ sequenceId: string; version?: number }]>('enrol');
 export const exitUpdate = defineUpdate<LeadSnapshot, [{ reason: string }]>('exit');
+/** Operator: move a running lead to a newer version of its sequence under a policy. */
+export interface MigrationRequest {
+  sequenceId: string;
+  toVersion: number;
+  policy: 'keep' | 'move_at_next_wait' | 'restart';
+}
+export const migrateUpdate = defineUpdate<LeadSnapshot, [MigrationRequest]>('migrateSequence');
 export const feedbackUpdate = defineUpdate<LeadSnapshot, [SalesFeedback]>('salesFeedback');
 
 /** Handoff child workflow. */

@@ -11,6 +11,7 @@ import {
   getExternalWorkflowHandle,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -34,6 +35,7 @@ import {
   exitUpdate,
   feedbackUpdate,
   handoffWorkflowId,
+  migrateUpdate,
   profileSignal,
   stateQuery,
   unsubscribeSignal,
@@ -46,6 +48,9 @@ const { sendEmail, recordTransition, eraseLead } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+// Which version of a sequence is "latest" depends on the deployed catalog, not on history: ask a
+// local activity so the answer is recorded and a replay after a new version ships stays the same.
+const { latestSequenceVersion } = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds' });
 // Subscribers' endpoints may be down for a while: retry for a day without holding up the journey.
 const { deliverWebhook } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -164,8 +169,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       });
   };
 
-  const enrol = (sequenceId: string, version?: number) => {
-    const seq = findSequence(sequenceId, version);
+  const enrol = async (sequenceId: string, version?: number) => {
+    const inline = (input.inlineSequences ?? []).some((x) => x.id === sequenceId);
+    const pinned = version ?? (inline ? undefined : await latestSequenceVersion({ sequenceId }));
+    const seq = findSequence(sequenceId, pinned);
     if (!seq) throw ApplicationFailure.nonRetryable(`unknown sequence '${sequenceId}${version ? `@${version}` : ''}'`);
     state.counters.enrolments += 1;
     state.enrolment = {
@@ -190,7 +197,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     leaveSequence(`recycled to ${sequenceId}`);
     if (state.stage !== 'nurture' && canTransition(state.stage, 'nurture', actor)) await moveTo('nurture', reason, actor);
     if (afterMs > 0) state.pending = { sequenceId, at: now() + afterMs, reason };
-    else enrol(sequenceId);
+    else await enrol(sequenceId);
   };
 
   const startHandoff = async (reason: ReasonCode, ruleIds: string[], actorId: string) => {
@@ -272,6 +279,27 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     }
   };
 
+  /** Moves the enrolment to another version at the same step id (same wait end), or its start. */
+  const switchVersion = (toVersion: number) => {
+    const e = state.enrolment;
+    const target = e && findSequence(e.sequenceId, toVersion);
+    if (!e || !target) return;
+    const stepId = currentProgram()?.instrs[e.pc]?.step.id;
+    const next = compile(target);
+    const pc = stepId === undefined ? undefined : next.byId.get(stepId);
+    note('enrolled', `${e.sequenceId}@${e.version} → @${toVersion} at ${pc === undefined ? 'start' : stepId}`);
+    e.version = toVersion;
+    e.pc = pc ?? next.entry;
+    if (pc === undefined) e.waitUntil = undefined;
+    state.migration = undefined;
+    syncSearchAttributes();
+  };
+  const atWait = () => {
+    const e = state.enrolment;
+    const kind = e ? currentProgram()?.instrs[e.pc]?.step.kind : undefined;
+    return kind === 'wait' || kind === 'waitFor';
+  };
+
   const onHandoffDone = async (result: HandoffResult) => {
     const ref = state.handoff;
     state.handoff = undefined;
@@ -334,8 +362,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   setHandler(stateQuery, snapshot);
   setHandler(
     enrolUpdate,
-    ({ sequenceId, version }) => {
-      enrol(sequenceId, version);
+    async ({ sequenceId, version }) => {
+      await enrol(sequenceId, version);
       return snapshot();
     },
     {
@@ -359,6 +387,29 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       validator: ({ reason }) => {
         if (!reason) throw new Error('reason: required');
         if (!state.enrolment && !state.pending) throw new Error('lead: not enrolled in any sequence');
+      },
+    },
+  );
+  setHandler(
+    migrateUpdate,
+    async ({ toVersion, policy }) => {
+      if (policy === 'restart') {
+        const id = state.enrolment?.sequenceId as string;
+        leaveSequence(`restarted on version ${toVersion}`);
+        await enrol(id, toVersion);
+      } else if (policy === 'move_at_next_wait') {
+        state.migration = { toVersion };
+        if (atWait()) switchVersion(toVersion);
+      }
+      return snapshot();
+    },
+    {
+      validator: ({ sequenceId, toVersion, policy }) => {
+        if (!['keep', 'move_at_next_wait', 'restart'].includes(policy)) throw new Error(`policy: unknown policy '${policy}'`);
+        const e = state.enrolment;
+        if (!e || e.sequenceId !== sequenceId) throw new Error(`sequenceId: the lead is not in '${sequenceId}'`);
+        if (!findSequence(sequenceId, toVersion)) throw new Error(`toVersion: '${sequenceId}@${toVersion}' does not exist`);
+        if (e.version >= toVersion) throw new Error(`toVersion: the lead is already on version ${e.version}`);
       },
     },
   );
@@ -389,7 +440,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
 
   // ---- start ----
   if (!input.state) {
-    enrol(input.sequenceId ?? DEFAULT_SEQUENCE);
+    await enrol(input.sequenceId ?? DEFAULT_SEQUENCE);
   } else if (state.handoff) {
     // Continued-as-new runs never carry a pending handoff (we wait for it first), but be safe.
     state.handoff = undefined;
@@ -416,7 +467,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     if (!state.enrolment) {
       if (state.pending) {
         const { sequenceId, at } = state.pending;
-        if (at <= now()) enrol(sequenceId);
+        if (at <= now()) await enrol(sequenceId);
         else await condition(() => interrupted() || state.enrolment !== undefined || state.pending === undefined, at - now());
       } else {
         await condition(() => interrupted() || state.enrolment !== undefined || state.pending !== undefined);
@@ -433,6 +484,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       if (target) await recycleTo(target, seq.onComplete.afterMs, 'no_engagement');
       continue;
     }
+    if (state.migration && atWait()) {
+      switchVersion(state.migration.toVersion);
+      continue;
+    }
     const instr = prog.instrs[e.pc];
     if (!instr) throw ApplicationFailure.nonRetryable(`pc ${e.pc} out of range in ${e.id}`);
     const step = instr.step;
@@ -444,9 +499,11 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       e.waitUntil ??= now() + ms;
       syncSearchAttributes();
       const remaining = e.waitUntil - now();
-      if (remaining > 0 && (await condition(() => interrupted() || state.enrolment !== e || e.pc !== pcAtStart, remaining)))
+      const version = e.version;
+      const moved = () => state.enrolment !== e || e.pc !== pcAtStart || e.version !== version;
+      if (remaining > 0 && (await condition(() => interrupted() || moved(), remaining)))
         return false;
-      if (state.enrolment !== e || e.pc !== pcAtStart) return false;
+      if (moved()) return false;
       e.waitUntil = undefined;
       return true;
     };

@@ -8,10 +8,11 @@ import type { Sequence } from '../../domain/sequence/index.ts';
 import type { LeadWorkflowInput, WorkflowProfile } from '../../workflows/definitions.ts';
 import { leadWorkflowId } from '../../workflows/definitions.ts';
 import { workflowBundle } from '../support/stack.ts';
-import { timeSkippingEnv } from '../support/temporal.ts';
+import { devServerEnv, timeSkippingEnv } from '../support/temporal.ts';
 
-export async function startHarness() {
-  const env: TestWorkflowEnvironment = await timeSkippingEnv();
+export async function startHarness(opts: { temporal?: 'time-skipping' | 'dev' } = {}) {
+  const dev = opts.temporal === 'dev';
+  const env: TestWorkflowEnvironment = dev ? await devServerEnv() : await timeSkippingEnv();
   const effects: SimulatedEffect[] = [];
   const taskQueue = 'wf-tests';
   const worker = await Worker.create({
@@ -35,7 +36,7 @@ export async function startHarness() {
           profile: opts.profile ?? { fields: {}, tags: [], emailDomain: 'corp.test' },
           sequenceId: opts.sequence?.id ?? opts.sequenceId,
           inlineSequences: opts.sequence ? [opts.sequence] : undefined,
-          searchAttributes: false,
+          searchAttributes: dev,
           ...opts.extra,
         } satisfies LeadWorkflowInput,
       ],
