@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,11 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
 const INIT = '20261125000000_init';
+/** Every migration committed in prisma/migrations, in the order they apply. */
+const ALL = readdirSync(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []) {
   const client = new pg.Client({ connectionString: url });
@@ -56,27 +62,30 @@ describe('db/migrate.ts on a real PostgreSQL', () => {
     const db = await fresh();
     const logs: string[] = [];
     const result = await applyMigrations(db.url, { log: (m) => logs.push(m) });
-    expect(result).toEqual({ applied: [INIT], skipped: [] });
+    expect(result).toEqual({ applied: ALL, skipped: [] });
     expect(logs.join('\n')).toContain(`Applying migration ${INIT}`);
 
     const tables = await query<{ table_name: string }>(
       db.url,
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual([
-      '_prisma_migrations',
-      'api_keys',
-      'engagement_events',
-      'handoffs',
-      'leads',
-      'messages',
-      'stage_transitions',
-      'suppressions',
-    ]);
+    // Every table of the Prisma schema exists (later migrations may add more).
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining([
+        '_prisma_migrations',
+        'api_keys',
+        'engagement_events',
+        'handoffs',
+        'leads',
+        'messages',
+        'stage_transitions',
+        'suppressions',
+      ]),
+    );
 
     const sql = await readFile(join(DEFAULT_MIGRATIONS_DIR, INIT, 'migration.sql'), 'utf8');
-    const rows = await query(db.url, 'SELECT * FROM _prisma_migrations');
-    expect(rows).toHaveLength(1);
+    const rows = await query(db.url, 'SELECT * FROM _prisma_migrations ORDER BY migration_name');
+    expect(rows).toHaveLength(ALL.length);
     const row = rows[0] as Record<string, unknown>;
     expect(row.migration_name).toBe(INIT);
     expect(row.checksum).toBe(prismaChecksum(sql));
@@ -154,24 +163,24 @@ describe('db/migrate.ts on a real PostgreSQL', () => {
     ]);
 
     const status = await migrationStatus(db.url);
-    expect(status).toMatchObject({ applied: [INIT], pending: [], failed: [], modified: [], upToDate: true });
+    expect(status).toMatchObject({ applied: ALL, pending: [], failed: [], modified: [], upToDate: true });
   });
 
   it('is idempotent: a second run applies nothing', async () => {
     const db = await fresh();
     await applyMigrations(db.url);
     const second = await applyMigrations(db.url);
-    expect(second).toEqual({ applied: [], skipped: [INIT] });
+    expect(second).toEqual({ applied: [], skipped: ALL });
     const rows = await query(db.url, 'SELECT migration_name FROM _prisma_migrations');
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(ALL.length);
   });
 
   it('is safe when several processes start at once (advisory lock)', async () => {
     const db = await fresh();
     const results = await Promise.all([1, 2, 3, 4].map(() => applyMigrations(db.url)));
-    expect(results.flatMap((r) => r.applied)).toEqual([INIT]);
+    expect(results.flatMap((r) => r.applied)).toEqual(ALL);
     const rows = await query(db.url, 'SELECT migration_name FROM _prisma_migrations');
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(ALL.length);
   });
 
   it('reports pending migrations before applying, and applies only new ones later', async () => {
@@ -180,7 +189,7 @@ describe('db/migrate.ts on a real PostgreSQL', () => {
     expect(await migrationStatus(db.url, { dir })).toMatchObject({
       hasMigrationsTable: false,
       applied: [],
-      pending: [INIT],
+      pending: ALL,
       upToDate: false,
     });
     await applyMigrations(db.url, { dir });
@@ -198,7 +207,7 @@ $$ LANGUAGE plpgsql;
 `,
     );
     expect((await migrationStatus(db.url, { dir })).pending).toEqual([name]);
-    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: [name], skipped: [INIT] });
+    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: [name], skipped: ALL });
     expect(await query(db.url, 'SELECT lne_touch(41) AS v')).toEqual([{ v: 42 }]);
   });
 
@@ -211,7 +220,7 @@ $$ LANGUAGE plpgsql;
 
     // Line endings only (git autocrlf): accepted, as Prisma does.
     await writeFile(file, original.replace(/\n/g, '\r\n'));
-    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: [], skipped: [INIT] });
+    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: [], skipped: ALL });
 
     await writeFile(file, `${original}\n-- edited after the fact\n`);
     const error = await applyMigrations(db.url, { dir }).catch((e: unknown) => e);
@@ -242,7 +251,7 @@ $$ LANGUAGE plpgsql;
       db.url,
       'SELECT migration_name FROM _prisma_migrations',
     );
-    expect(rows.map((r) => r.migration_name)).toEqual([INIT]);
+    expect(rows.map((r) => r.migration_name)).toEqual(ALL);
     expect(await query(db.url, `SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
   });
 
@@ -270,12 +279,12 @@ $$ LANGUAGE plpgsql;
     await query(db.url, 'UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1', [
       name,
     ]);
-    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: [name], skipped: [INIT] });
+    expect(await applyMigrations(db.url, { dir })).toEqual({ applied: [name], skipped: ALL });
   });
 
   it('reads migrations in name order with Prisma checksums', async () => {
     const files = await readMigrations();
-    expect(files.map((f) => f.name)).toEqual([INIT]);
+    expect(files.map((f) => f.name)).toEqual(ALL);
     expect(files[0]?.checksum).toBe(prismaChecksum(files[0]?.sql ?? ''));
   });
 });
