@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createApiKey } from '../api/auth.ts';
 import { buildApi } from '../api/server.ts';
 import { AppEnv, parseEnv } from '../config/env.ts';
@@ -26,27 +27,47 @@ interface DevSecrets {
 function loadSecrets(dir: string): DevSecrets {
   const file = join(dir, 'secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
-  const secrets = { linkSecret: randomBytes(32).toString('hex'), webhookSecret: randomBytes(32).toString('hex') };
+  const secrets = {
+    linkSecret: randomBytes(32).toString('hex'),
+    webhookSecret: randomBytes(32).toString('hex'),
+  };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
-export async function runDev(opts: { dataDir: string; apiPort: number; smtpPort: number; mailPort: number; temporalPort: number }) {
+export async function runDev(opts: {
+  dataDir: string;
+  apiPort: number;
+  smtpPort: number;
+  mailPort: number;
+  temporalPort: number;
+}) {
+  Runtime.install({ logger: new DefaultLogger('WARN') }); // keep the console for the URLs and real problems
   mkdirSync(opts.dataDir, { recursive: true });
   const secrets = loadSecrets(opts.dataDir);
   const stops: (() => Promise<unknown>)[] = [];
   const say = (msg: string) => console.log(`[dev] ${msg}`);
 
-  const temporal = await startDevServer({ dbFile: join(opts.dataDir, 'temporal.db'), port: opts.temporalPort, uiPort: opts.temporalPort + 1000 });
+  const temporal = await startDevServer({
+    dbFile: join(opts.dataDir, 'temporal.db'),
+    port: opts.temporalPort,
+    uiPort: opts.temporalPort + 1000,
+  });
   stops.push(temporal.stop);
   say(`Temporal dev server on ${temporal.address}`);
 
   const pg = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, 'pglite') });
   stops.push(pg.stop);
   const migrated = await applyMigrations(pg.url);
-  say(`embedded PostgreSQL (PGlite) ready; migrations applied: ${migrated.applied.length ? migrated.applied.join(', ') : 'none pending'}`);
+  say(
+    `embedded PostgreSQL (PGlite) ready; migrations applied: ${migrated.applied.length ? migrated.applied.join(', ') : 'none pending'}`,
+  );
 
-  const mail = await startMailCapture({ port: opts.smtpPort, httpPort: opts.mailPort, dir: join(opts.dataDir, 'mail') });
+  const mail = await startMailCapture({
+    port: opts.smtpPort,
+    httpPort: opts.mailPort,
+    dir: join(opts.dataDir, 'mail'),
+  });
   stops.push(mail.stop);
 
   const env = parseEnv(AppEnv, {
@@ -70,17 +91,27 @@ export async function runDev(opts: { dataDir: string; apiPort: number; smtpPort:
 
   const workerConnection = await connectWorker(env);
   const deps = await buildDeps(env, db);
-  const worker = await createWorker({ connection: workerConnection, taskQueue: env.TEMPORAL_TASK_QUEUE, deps });
+  const worker = await createWorker({
+    connection: workerConnection,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    deps,
+  });
   const workerRun = worker.run();
   stops.push(async () => {
-    worker.shutdown();
+    // The SDK's own SIGINT handler may already be draining the worker.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await workerConnection.close();
   });
 
   const client = await connectClient(env);
   stops.push(() => client.connection.close());
-  const ctx = { db, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE, linkSecret: env.LINK_SIGNING_SECRET };
+  const ctx = {
+    db,
+    temporal: client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    linkSecret: env.LINK_SIGNING_SECRET,
+  };
   const api = await buildApi(ctx, { logLevel: 'warn' });
   await api.listen({ host: env.API_HOST, port: opts.apiPort });
   stops.push(() => api.close());
