@@ -8,7 +8,7 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Each file starts its own Temporal server; two cores here, so keep parallelism modest.
-    maxWorkers: 3,
+    // Each file starts its own Temporal server; two cores here: two files at a time.
+    maxWorkers: 2,
   },
 });

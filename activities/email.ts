@@ -70,7 +70,11 @@ const bounceReason = (error: string | null) => error?.split(':')[0] || 'bounced'
 export const SEND_LEASE_MS = 5 * 60_000;
 
 /** The outcome of a send that is over ('sent', 'bounced', 'failed'...), or undefined if it is not. */
-function settledResult(row: { status: string; smtpId: string; error: string | null }): SendResult | undefined {
+function settledResult(row: {
+  status: string;
+  smtpId: string;
+  error: string | null;
+}): SendResult | undefined {
   if (row.status === 'sent') return { status: 'sent', messageId: row.smtpId };
   if (row.status === 'bounced') return { status: 'bounced', reason: bounceReason(row.error) };
   if (row.status === 'claimed' || row.status === 'sending') return undefined;
@@ -119,15 +123,24 @@ export function emailActivities(deps: ActivityDeps) {
     if (args.marketing) {
       // RFC 2369 + RFC 8058 one-click unsubscribe (required by bulk-sender rules), with a mailto
       // fallback for clients that do not POST.
-      headers['List-Unsubscribe'] = `<${links.unsubscribe}>, <mailto:unsubscribe@${domainOf(settings.mailFrom)}?subject=unsubscribe-${args.leadId}>`;
+      headers['List-Unsubscribe'] =
+        `<${links.unsubscribe}>, <mailto:unsubscribe@${domainOf(settings.mailFrom)}?subject=unsubscribe-${args.leadId}>`;
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }
     // Take the send lease: one UPDATE ... WHERE, so of two attempts at the same time exactly one wins.
     // 'sending' with sentAt = when the lease was taken; a lease older than SEND_LEASE_MS belongs to an
     // attempt that died (worker crash) and may be taken over.
     const leased = await db.message.updateMany({
-      where: { id: message.id, OR: [{ status: 'claimed' }, { status: 'sending', sentAt: { lt: new Date(now - SEND_LEASE_MS) } }] },
-      data: { status: 'sending', sentAt: new Date(now), attempts: { increment: 1 }, subject: rendered.subject },
+      where: {
+        id: message.id,
+        OR: [{ status: 'claimed' }, { status: 'sending', sentAt: { lt: new Date(now - SEND_LEASE_MS) } }],
+      },
+      data: {
+        status: 'sending',
+        sentAt: new Date(now),
+        attempts: { increment: 1 },
+        subject: rendered.subject,
+      },
     });
     if (leased.count === 0) {
       const current = await db.message.findUniqueOrThrow({ where: { id: message.id } });
@@ -151,14 +164,21 @@ export function emailActivities(deps: ActivityDeps) {
       const reason = `smtp ${(err as SmtpError).responseCode}`;
       if (kind === 'bounce') {
         const at = new Date(now);
-        const bounced = db.message.update({ where: { id: message.id }, data: { status: 'bounced', sentAt: null, error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
+        const bounced = db.message.update({
+          where: { id: message.id },
+          data: { status: 'bounced', sentAt: null, error: `${reason}: ${errorText(err)}`.slice(0, 500) },
+        });
         if (!args.marketing) {
           await bounced; // a sales colleague's address: nothing to suppress or score on the lead
           return { status: 'bounced', reason };
         }
         await db.$transaction([
           bounced,
-          db.suppression.upsert({ where: { email: args.to }, create: { email: args.to, reason: 'hard_bounce' }, update: {} }),
+          db.suppression.upsert({
+            where: { email: args.to },
+            create: { email: args.to, reason: 'hard_bounce' },
+            update: {},
+          }),
           // For the log and reporting; the workflow learns of the bounce from this activity's result.
           db.engagementEvent.create({
             data: {
@@ -175,25 +195,39 @@ export function emailActivities(deps: ActivityDeps) {
         return { status: 'bounced', reason };
       }
       if (kind === 'rejected') {
-        await db.message.update({ where: { id: message.id }, data: { status: 'failed', sentAt: null, error: `${reason}: ${errorText(err)}`.slice(0, 500) } });
+        await db.message.update({
+          where: { id: message.id },
+          data: { status: 'failed', sentAt: null, error: `${reason}: ${errorText(err)}`.slice(0, 500) },
+        });
         return { status: 'suppressed', reason: `rejected (${reason})` };
       }
-      await db.message.update({ where: { id: message.id }, data: { status: 'claimed', sentAt: null, error: errorText(err) } });
+      await db.message.update({
+        where: { id: message.id },
+        data: { status: 'claimed', sentAt: null, error: errorText(err) },
+      });
       throw err; // 4xx or connection trouble: Temporal retries with backoff, the claim stays ours
     }
-    await db.message.update({ where: { id: message.id }, data: { status: 'sent', sentAt: new Date(now), error: null } });
+    await db.message.update({
+      where: { id: message.id },
+      data: { status: 'sent', sentAt: new Date(now), error: null },
+    });
     return { status: 'sent', messageId: message.smtpId };
   }
 
-  async function sendEmail(input: { leadId: string; sendKey: string; template: string }): Promise<SendResult> {
-    if (!templates.has(input.template)) throw ApplicationFailure.nonRetryable(`unknown template '${input.template}'`);
+  async function sendEmail(input: {
+    leadId: string;
+    sendKey: string;
+    template: string;
+  }): Promise<SendResult> {
+    if (!templates.has(input.template))
+      throw ApplicationFailure.nonRetryable(`unknown template '${input.template}'`);
     // A retry (or a replayed workflow) gets the outcome of the first successful attempt back.
     const previous = await db.message.findUnique({ where: { sendKey: input.sendKey } });
     const settled = previous && settledResult(previous);
     if (settled) return settled;
 
     const lead = await db.lead.findUnique({ where: { id: input.leadId } });
-    if (!lead || !lead.email || lead.erasedAt) return { status: 'suppressed', reason: 'erased' };
+    if (!lead?.email || lead.erasedAt) return { status: 'suppressed', reason: 'erased' };
     const suppressed = await db.suppression.findUnique({ where: { email: lead.email } });
     if (suppressed) return { status: 'suppressed', reason: suppressed.reason };
 
@@ -203,12 +237,23 @@ export function emailActivities(deps: ActivityDeps) {
       const windowMs = deps.policy.frequencyCap?.windowMs ?? 0;
       const recent = windowMs
         ? await db.message.findMany({
-            where: { leadId: lead.id, status: 'sent', sentAt: { gt: new Date(now - windowMs) }, NOT: { sendKey: { startsWith: 'sales:' } } },
+            where: {
+              leadId: lead.id,
+              status: 'sent',
+              sentAt: { gt: new Date(now - windowMs) },
+              NOT: { sendKey: { startsWith: 'sales:' } },
+            },
             select: { sentAt: true },
           })
         : [];
-      const allowed = nextAllowedSend(now, lead, recent.map((m) => (m.sentAt as Date).getTime()), deps.policy);
-      if (allowed.at > now) return { status: 'deferred', retryAt: allowed.at, reason: allowed.reason ?? 'policy' };
+      const allowed = nextAllowedSend(
+        now,
+        lead,
+        recent.map((m) => (m.sentAt as Date).getTime()),
+        deps.policy,
+      );
+      if (allowed.at > now)
+        return { status: 'deferred', retryAt: allowed.at, reason: allowed.reason ?? 'policy' };
     }
 
     return deliver({
@@ -218,9 +263,24 @@ export function emailActivities(deps: ActivityDeps) {
       to: lead.email,
       marketing: true,
       vars: (links) => ({
-        lead: { firstName: lead.firstName ?? undefined, lastName: lead.lastName ?? undefined, company: lead.company ?? undefined, title: lead.title ?? undefined },
-        sender: { name: settings.mailFrom.replace(/\s*<.*>$/, ''), company: settings.mailFrom.replace(/\s*<.*>$/, ''), address: settings.postalAddress },
-        links: { unsubscribe: links.unsubscribe, download: `${settings.publicBaseUrl}/content/ebook`, webinar: `${settings.publicBaseUrl}/content/webinar`, pricing: `${settings.publicBaseUrl}/pricing`, content: `${settings.publicBaseUrl}/content` },
+        lead: {
+          firstName: lead.firstName ?? undefined,
+          lastName: lead.lastName ?? undefined,
+          company: lead.company ?? undefined,
+          title: lead.title ?? undefined,
+        },
+        sender: {
+          name: settings.mailFrom.replace(/\s*<.*>$/, ''),
+          company: settings.mailFrom.replace(/\s*<.*>$/, ''),
+          address: settings.postalAddress,
+        },
+        links: {
+          unsubscribe: links.unsubscribe,
+          download: `${settings.publicBaseUrl}/content/ebook`,
+          webinar: `${settings.publicBaseUrl}/content/webinar`,
+          pricing: `${settings.publicBaseUrl}/pricing`,
+          content: `${settings.publicBaseUrl}/content`,
+        },
       }),
     });
   }

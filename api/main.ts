@@ -8,7 +8,13 @@ import { buildApi } from './server.ts';
 const env = loadAppEnv();
 const db = createDb(env.DATABASE_URL);
 const temporal = await connectClient(env);
-const ctx = { db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, linkSecret: env.LINK_SIGNING_SECRET };
+const ctx = {
+  db,
+  temporal,
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  linkSecret: env.LINK_SIGNING_SECRET,
+  providerSecret: env.PROVIDER_WEBHOOK_SECRET,
+};
 const app = await buildApi(ctx, { logLevel: env.LOG_LEVEL });
 const stopOutbox = startOutbox(ctx);
 await app.listen({ host: env.API_HOST, port: env.API_PORT });

@@ -52,6 +52,11 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
       hooks: { streamWrite: scrubEmails },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
+    // Router-level refusals (undecodable URL, over-long path parameter) in the stable shape too.
+    frameworkErrors: (err, _req, reply) =>
+      sendError(reply, 400, 'invalid_request', [
+        { field: 'url', message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is malformed' },
+      ]),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

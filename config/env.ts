@@ -31,6 +31,8 @@ export const AppEnv = TemporalEnv.extend({
   /** Signs outgoing webhooks (sales handoff, stage changes). */
   WEBHOOK_SIGNING_SECRET: z.string().min(16),
   SALES_WEBHOOK_URL: z.string().url().optional(),
+  /** Verifies bounce/complaint webhooks from the email provider (POST /v1/providers/email-events). */
+  PROVIDER_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Comma-separated sales owners' addresses, routed round-robin unless rules say otherwise. */
   SALES_OWNERS: z.string().default('sales@acme.test'),
   SALES_MANAGER: z.string().email().default('sales-manager@acme.test'),

@@ -7,5 +7,7 @@ export type Db = PrismaClient;
 
 export function createDb(databaseUrl: string, options: { max?: number } = {}): Db {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.max ?? 10 });
-  return new PrismaClient({ adapter });
+  // Generous transaction waits: the embedded PGlite runs one transaction at a time, and a busy
+  // worker can queue several (Prisma's 2 s default then fails spuriously).
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000, timeout: 30_000 } });
 }

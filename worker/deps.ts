@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import type { ActivityDeps } from '../activities/index.ts';
 import type { AppEnv } from '../config/env.ts';
 import { createDb, type Db } from '../db/client.ts';
-import { DEFAULT_POLICY } from '../domain/delivery/policy.ts';
+import { assertValidPolicy, DEFAULT_POLICY } from '../domain/delivery/policy.ts';
 import { SalesTeam } from '../domain/handoff/routing.ts';
 import { loadTemplates } from '../email/render.ts';
 
@@ -23,6 +23,7 @@ export function createMailer(smtpUrl: string) {
 }
 
 export async function buildDeps(env: AppEnv, db: Db = createDb(env.DATABASE_URL)): Promise<ActivityDeps> {
+  assertValidPolicy(DEFAULT_POLICY);
   return {
     db,
     mailer: createMailer(env.SMTP_URL),

@@ -58,7 +58,7 @@ const { deliverWebhook } = proxyActivities<Activities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 
-const MAX_EVENTS = 1_000; // scoring window kept in state; older events have decayed anyway
+const MAX_EVENTS = 500; // scoring window kept in state (caps and decay only need recent events); the full log is in the database
 const MAX_TIMELINE = 200;
 const HISTORY_LIMIT = 8_000; // continue-as-new well before Temporal's 50k-event hard limit
 
@@ -67,7 +67,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   const useSearchAttributes = input.searchAttributes !== false;
   const state: LeadState = input.state ?? {
     leadId: input.leadId,
-    stage: 'lead',
+    // Everyone starts as a subscriber; the first real interaction makes them a lead (see absorbInbox).
+    stage: 'subscriber',
     profile: input.profile,
     scores: { fit: 0, engagement: 0, intent: 0 },
     explanation: [],
@@ -259,9 +260,21 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
    * disqualify, hand off or recycle. One rescore per batch keeps a burst of signals cheap.
    */
   const absorbInbox = async () => {
-    let fresh = 0;
-    while (inbox.length) if (record(inbox.shift() as EngagementEvent)) fresh++;
-    if (!fresh) return;
+    const fresh: EngagementEvent[] = [];
+    while (inbox.length) {
+      const event = inbox.shift() as EngagementEvent;
+      if (record(event)) fresh.push(event);
+    }
+    if (!fresh.length) return;
+
+    // Seeds: a subscriber who does more than sign up for the newsletter (a download, a form, a
+    // visit...) is a lead ("suspect"); an imported contact is one by declaration.
+    const imported = fresh.find((e) => e.type === 'custom' && e.properties.name === 'imported');
+    const promoter =
+      imported ?? fresh.find((e) => e.scored && !['newsletter_signup', 'unsubscribe', 'bounce', 'complaint'].includes(e.type));
+    if (state.stage === 'subscriber' && promoter) {
+      await moveTo('lead', imported ? 'import' : 'form_submitted', { kind: 'workflow', id: promoter.type });
+    }
 
     const result = rescore(state, now());
     state.scores = result.scores;
@@ -459,7 +472,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT))
     ) {
       await condition(() => allHandlersFinished() && webhooksInFlight === 0);
-      return continueAsNew<typeof leadWorkflow>({ ...input, state });
+      // Signals that arrived while we waited would be lost with this run: absorb them first (a
+      // steady stream of signals must not postpone the new run forever).
+      while (inbox.length && !erased) await absorbInbox();
+      if (inbox.length === 0 && !erased && !state.handoff && handoffResult === undefined)
+        return continueAsNew<typeof leadWorkflow>({ ...input, state });
+      continue;
     }
 
     const interrupted = () => inbox.length > 0 || erased || handoffResult !== undefined;
@@ -517,6 +535,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
           break;
         }
         const res = await sendEmail({ leadId: state.leadId, sendKey: `${state.leadId}/${e.id}:${step.id}`, template: step.template });
+        // A hard bounce must reach scoring even if the lead left the sequence meanwhile.
+        if (res.status === 'bounced') {
+          inbox.push({ id: `bounce-${e.id}:${step.id}`, type: 'bounce', channel: 'email', occurredAt: now(), properties: {}, scored: true });
+        }
         if (state.enrolment !== e) break;
         if (res.status === 'deferred') {
           e.waitUntil = res.retryAt;
@@ -524,9 +546,6 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
           break;
         }
         note(res.status === 'sent' ? 'sent' : 'suppressed', `${step.template}${res.status === 'sent' ? '' : ` (${res.reason})`}`);
-        if (res.status === 'bounced') {
-          inbox.push({ id: `bounce-${e.id}:${step.id}`, type: 'bounce', channel: 'email', occurredAt: now(), properties: {}, scored: true });
-        }
         e.pc = instr.next;
         break;
       }

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { normaliseEmail } from '../../domain/profile.ts';
 import { deliverEvent } from '../../ingest/events.ts';
 import { DEFAULT_WEBHOOK_TOLERANCE_MS, TokenError, verifyWebhook } from '../../security/tokens.ts';
-import { sendError } from '../errors.ts';
+import { sendError, unstorableText } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import type { ApiContext } from '../server.ts';
 
@@ -25,10 +25,22 @@ export const PROVIDER_SIGNATURE_HEADER = 'x-nurture-signature';
 
 export const ProviderEvent = z
   .object({
-    type: z.enum(['bounce', 'complaint']).describe('bounce: permanent (hard) bounce only; complaint: marked as spam'),
+    type: z
+      .enum(['bounce', 'complaint'])
+      .describe('bounce: permanent (hard) bounce only; complaint: marked as spam'),
     email: z.string().trim().email('must be a valid email address').max(254),
-    id: z.string().min(1).max(200).optional().describe("the provider's event id: the same id twice is applied once"),
-    messageId: z.string().min(1).max(998).optional().describe('Message-ID header of the email concerned, with or without <>'),
+    id: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("the provider's event id: the same id twice is applied once"),
+    messageId: z
+      .string()
+      .min(1)
+      .max(998)
+      .optional()
+      .describe('Message-ID header of the email concerned, with or without <>'),
     occurredAt: z.iso.datetime({ offset: true }).optional().describe('ISO 8601; defaults to now'),
     reason: z.string().max(1000).optional().describe('diagnostic, e.g. "550 5.1.1 user unknown"'),
   })
@@ -42,7 +54,9 @@ const ProviderEventsAccepted = z.object({
   results: z.array(
     z.object({
       index: z.number().int(),
-      status: z.enum(['applied', 'duplicate', 'suppressed_only']).describe('suppressed_only: no lead with this address'),
+      status: z
+        .enum(['applied', 'duplicate', 'suppressed_only'])
+        .describe('suppressed_only: no lead with this address'),
       leadId: z.string().optional(),
     }),
   ),
@@ -55,7 +69,9 @@ export const providerRoutes =
   async (app) => {
     // This plugin's scope only: keep JSON bodies as the raw string so the signature is checked over
     // exactly the bytes that were signed; the body is parsed after the check (preValidation).
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, body),
+    );
 
     app.post(
       '/v1/providers/email-events',
@@ -70,23 +86,39 @@ export const providerRoutes =
           const field = `header.${PROVIDER_SIGNATURE_HEADER}`;
           const secret = ctx.providerSecret;
           if (!secret || (Array.isArray(secret) && secret.length === 0))
-            return sendError(reply, 503, 'not_configured', [{ field: 'server', message: 'no provider webhook secret is configured' }]);
+            return sendError(reply, 503, 'not_configured', [
+              { field: 'server', message: 'no provider webhook secret is configured' },
+            ]);
           const raw = typeof req.body === 'string' ? req.body : '';
           const header = req.headers[PROVIDER_SIGNATURE_HEADER];
           if (typeof header !== 'string' || !header)
-            return sendError(reply, 401, 'unauthorized', [{ field, message: 'signature header is required' }]);
+            return sendError(reply, 401, 'unauthorized', [
+              { field, message: 'signature header is required' },
+            ]);
           try {
-            verifyWebhook(raw, header, secret, { now: Date.now(), toleranceMs: DEFAULT_WEBHOOK_TOLERANCE_MS });
+            verifyWebhook(raw, header, secret, {
+              now: Date.now(),
+              toleranceMs: DEFAULT_WEBHOOK_TOLERANCE_MS,
+            });
           } catch (err) {
             if (!(err instanceof TokenError)) throw err;
-            const message = err.code === 'expired' ? 'timestamp outside the 5-minute tolerance (replayed or clock skew)' : err.message;
+            const message =
+              err.code === 'expired'
+                ? 'timestamp outside the 5-minute tolerance (replayed or clock skew)'
+                : err.message;
             return sendError(reply, 401, 'unauthorized', [{ field, message }]);
           }
+          let parsed: unknown;
           try {
-            req.body = JSON.parse(raw);
-          } catch (err) {
-            return sendError(reply, 400, 'invalid_request', [{ field: 'body', message: `not JSON: ${(err as Error).message}` }]);
+            parsed = JSON.parse(raw);
+          } catch {
+            return sendError(reply, 400, 'invalid_request', [
+              { field: 'body', message: 'the body is not valid JSON' },
+            ]);
           }
+          const unstorable = unstorableText(parsed);
+          if (unstorable.length) return sendError(reply, 400, 'invalid_request', unstorable);
+          req.body = parsed as typeof req.body;
         },
       },
       async (req) => {
@@ -108,18 +140,34 @@ async function apply(
 ): Promise<{ status: 'applied' | 'duplicate' | 'suppressed_only'; leadId?: string }> {
   const email = normaliseEmail(event.email);
   // First, and before we answer: no further marketing email to this address, whatever happens next.
-  await ctx.db.suppression.upsert({ where: { email }, create: { email, reason: SUPPRESSION_REASON[event.type] }, update: {} });
+  await ctx.db.suppression.upsert({
+    where: { email },
+    create: { email, reason: SUPPRESSION_REASON[event.type] },
+    update: {},
+  });
 
-  const message = event.messageId ? await ctx.db.message.findUnique({ where: { smtpId: bracketed(event.messageId) } }) : null;
+  const message = event.messageId
+    ? await ctx.db.message.findUnique({ where: { smtpId: bracketed(event.messageId) } })
+    : null;
   const lead = await ctx.db.lead.findUnique({ where: { email } });
   // A Message-ID that belongs to another lead is ignored: the address is what bounced.
   const ownMessage = message && lead && message.leadId === lead.id ? message : null;
   if (ownMessage && event.type === 'bounce' && ownMessage.status !== 'bounced') {
-    await ctx.db.message.update({ where: { id: ownMessage.id }, data: { status: 'bounced', error: `provider bounce: ${event.reason ?? 'no reason given'}`.slice(0, 500) } });
+    await ctx.db.message.update({
+      where: { id: ownMessage.id },
+      data: {
+        status: 'bounced',
+        error: `provider bounce: ${event.reason ?? 'no reason given'}`.slice(0, 500),
+      },
+    });
   }
   if (!lead || lead.erasedAt) return { status: 'suppressed_only' };
 
-  const dedupeKey = event.id ?? createHash('sha256').update(JSON.stringify([event.type, email, event.messageId ?? ''])).digest('hex');
+  const dedupeKey =
+    event.id ??
+    createHash('sha256')
+      .update(JSON.stringify([event.type, email, event.messageId ?? '']))
+      .digest('hex');
   const clientEventId = `provider:${event.type}:${dedupeKey}`.slice(0, 200);
   const existing = await ctx.db.engagementEvent.findUnique({ where: { clientEventId } });
   if (existing) return { status: 'duplicate', leadId: lead.id };
@@ -133,7 +181,14 @@ async function apply(
   let rowId: string;
   try {
     const row = await ctx.db.engagementEvent.create({
-      data: { leadId: lead.id, clientEventId, type: event.type, channel: 'email', occurredAt: new Date(occurredAt), properties },
+      data: {
+        leadId: lead.id,
+        clientEventId,
+        type: event.type,
+        channel: 'email',
+        occurredAt: new Date(occurredAt),
+        properties,
+      },
     });
     rowId = row.id;
   } catch (err) {
@@ -141,6 +196,8 @@ async function apply(
     throw err;
   }
   // Stored before delivery: if Temporal is unreachable, the outbox delivers it later.
-  await deliverEvent(ctx, rowId).catch((err) => warn('provider event stored, delivery deferred to outbox', err));
+  await deliverEvent(ctx, rowId).catch((err) =>
+    warn('provider event stored, delivery deferred to outbox', err),
+  );
   return { status: 'applied', leadId: lead.id };
 }

@@ -25,14 +25,18 @@ export function assertValidPolicy(policy: DeliveryPolicy): void {
   const q = policy.quietHours;
   if (q) {
     for (const [k, v] of Object.entries(q)) {
-      if (!Number.isInteger(v) || v < 0 || v > 23) throw new Error(`quietHours.${k}: must be a whole hour 0-23, got ${v}`);
+      if (!Number.isInteger(v) || v < 0 || v > 23)
+        throw new Error(`quietHours.${k}: must be a whole hour 0-23, got ${v}`);
     }
-    if (q.start === q.end) throw new Error('quietHours: start and end are equal; use null for no quiet hours');
+    if (q.start === q.end)
+      throw new Error('quietHours: start and end are equal; use null for no quiet hours');
   }
   const c = policy.frequencyCap;
   if (c) {
-    if (!Number.isInteger(c.max) || c.max < 1) throw new Error(`frequencyCap.max: must be a positive integer, got ${c.max}`);
-    if (!Number.isFinite(c.windowMs) || c.windowMs <= 0) throw new Error(`frequencyCap.windowMs: must be positive, got ${c.windowMs}`);
+    if (!Number.isInteger(c.max) || c.max < 1)
+      throw new Error(`frequencyCap.max: must be a positive integer, got ${c.max}`);
+    if (!Number.isFinite(c.windowMs) || c.windowMs <= 0)
+      throw new Error(`frequencyCap.windowMs: must be positive, got ${c.windowMs}`);
   }
 }
 
@@ -60,16 +64,26 @@ export function localHour(at: number, timeZone: string): number {
   return Number(f.formatToParts(at).find((p) => p.type === 'hour')?.value ?? 0);
 }
 
-export function isInQuietHours(at: number, timeZone: string | undefined, quiet: DeliveryPolicy['quietHours']): boolean {
+export function isInQuietHours(
+  at: number,
+  timeZone: string | undefined,
+  quiet: DeliveryPolicy['quietHours'],
+): boolean {
   if (!quiet || !timeZone || !formatterFor(timeZone)) return false;
   const hour = localHour(at, timeZone);
-  return quiet.start > quiet.end ? hour >= quiet.start || hour < quiet.end : hour >= quiet.start && hour < quiet.end;
+  return quiet.start > quiet.end
+    ? hour >= quiet.start || hour < quiet.end
+    : hour >= quiet.start && hour < quiet.end;
 }
 
 const STEP_MS = 15 * 60_000; // every zone in use today is offset by a multiple of 15 minutes
 
 /** The first moment at or after `at` outside quiet hours: the local hour `end` starts, or `at` itself. */
-export function nextAllowedByQuietHours(at: number, timeZone: string | undefined, quiet: DeliveryPolicy['quietHours']): number {
+export function nextAllowedByQuietHours(
+  at: number,
+  timeZone: string | undefined,
+  quiet: DeliveryPolicy['quietHours'],
+): number {
   if (!isInQuietHours(at, timeZone, quiet)) return at;
   let t = Math.ceil(at / STEP_MS) * STEP_MS;
   // 25 hours of steps: a quiet period is at most 23 local hours, plus one on a fall-back night.
@@ -78,7 +92,11 @@ export function nextAllowedByQuietHours(at: number, timeZone: string | undefined
 }
 
 /** When the cap allows the next send, given the send times in the window (any order). */
-export function nextAllowedByCap(at: number, recentSends: readonly number[], cap: DeliveryPolicy['frequencyCap']): number {
+export function nextAllowedByCap(
+  at: number,
+  recentSends: readonly number[],
+  cap: DeliveryPolicy['frequencyCap'],
+): number {
   if (!cap) return at;
   const inWindow = recentSends.filter((t) => t > at - cap.windowMs).sort((a, b) => a - b);
   if (inWindow.length < cap.max) return at;

@@ -13,24 +13,35 @@ const HUMAN_AGENTS = [
 
 describe('machineOpenReason', () => {
   it('lets ordinary mail clients and browsers count as people', () => {
-    for (const userAgent of HUMAN_AGENTS) expect(machineOpenReason({ userAgent, sentAt: SENT, at: LATER }), userAgent).toBeUndefined();
+    for (const userAgent of HUMAN_AGENTS)
+      expect(machineOpenReason({ userAgent, sentAt: SENT, at: LATER }), userAgent).toBeUndefined();
   });
 
   it('recognises image proxies, privacy protection and scanners', () => {
     const cases: [string, string][] = [
-      ['Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)', 'gmail_image_proxy'],
+      [
+        'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)',
+        'gmail_image_proxy',
+      ],
       ['YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html', 'yahoo_proxy'],
-      ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)', 'apple_privacy_proxy'],
+      [
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)',
+        'apple_privacy_proxy',
+      ],
       ['Mozilla/5.0 (compatible; Barracuda Sentinel)', 'security_scanner'],
       ['Proofpoint URL Defense', 'security_scanner'],
       ['Mozilla/5.0 (compatible; Mimecast)', 'security_scanner'],
       ['curl/8.5.0', 'automated_agent'],
       ['python-requests/2.31.0', 'automated_agent'],
       ['Go-http-client/1.1', 'automated_agent'],
-      ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36', 'automated_agent'],
+      [
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+        'automated_agent',
+      ],
       ['Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)', 'automated_agent'],
     ];
-    for (const [userAgent, reason] of cases) expect(machineOpenReason({ userAgent, sentAt: SENT, at: LATER }), userAgent).toBe(reason);
+    for (const [userAgent, reason] of cases)
+      expect(machineOpenReason({ userAgent, sentAt: SENT, at: LATER }), userAgent).toBe(reason);
   });
 
   it('treats a missing or blank user agent as a machine', () => {
@@ -49,6 +60,8 @@ describe('machineOpenReason', () => {
   });
 
   it('names the agent before the timing when both apply', () => {
-    expect(machineOpenReason({ userAgent: 'GoogleImageProxy', sentAt: SENT, at: SENT + 1 })).toBe('gmail_image_proxy');
+    expect(machineOpenReason({ userAgent: 'GoogleImageProxy', sentAt: SENT, at: SENT + 1 })).toBe(
+      'gmail_image_proxy',
+    );
   });
 });

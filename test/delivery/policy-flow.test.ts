@@ -25,10 +25,12 @@ afterAll(async () => {
 });
 
 const mailTo = (email: string) => stack.mail.messages().filter((m) => m.to.includes(email));
-const stateOf = (leadId: string) => stack.env.client.workflow.getHandle(leadWorkflowId(leadId)).query(stateQuery);
+const stateOf = (leadId: string) =>
+  stack.env.client.workflow.getHandle(leadWorkflowId(leadId)).query(stateQuery);
 const deferral = (leadId: string, template: string) =>
   eventually(
-    async () => (await stateOf(leadId)).timeline.find((t) => t.kind === 'deferred' && t.detail.startsWith(template)),
+    async () =>
+      (await stateOf(leadId)).timeline.find((t) => t.kind === 'deferred' && t.detail.startsWith(template)),
     30_000,
     `${template} deferred`,
   );
@@ -38,7 +40,11 @@ describe('delivery policy in the journey', () => {
   it('quiet hours: the welcome email waits for the end of the lead’s quiet hours, then goes out', async () => {
     const email = 'night-owl@quiet.test';
     const startedAt = await stack.env.currentTimeMs();
-    const res = await stack.post('/v1/events', { email, type: 'content_download', profile: { firstName: 'Olive', timezone: 'UTC' } });
+    const res = await stack.post('/v1/events', {
+      email,
+      type: 'content_download',
+      profile: { firstName: 'Olive', timezone: 'UTC' },
+    });
     const { leadId } = res.body;
 
     const deferred = await deferral(leadId, 'welcome');
@@ -58,7 +64,11 @@ describe('delivery policy in the journey', () => {
 
     const mail = await stack.mail.waitFor((m) => m.to.includes(email), { timeoutMs: 30_000 });
     expect(mail.subject).toBeTruthy();
-    const row = await eventually(() => stack.db.message.findFirst({ where: { leadId, status: 'sent' } }), 10_000, 'sent row');
+    const row = await eventually(
+      () => stack.db.message.findFirst({ where: { leadId, status: 'sent' } }),
+      10_000,
+      'sent row',
+    );
     // Sent on the server's clock at (or just after) the end of quiet hours.
     expect(row.sentAt?.getTime()).toBeGreaterThanOrEqual(retryAt);
     expect(row.sentAt?.getTime()).toBeLessThan(retryAt + HOUR);
@@ -68,10 +78,18 @@ describe('delivery policy in the journey', () => {
 
   it('frequency cap: a second email within the window waits until the first leaves it', async () => {
     const email = 'busy@cap.test'; // no time zone: quiet hours do not hold this lead
-    const res = await stack.post('/v1/events', { email, type: 'content_download', profile: { firstName: 'Cap' } });
+    const res = await stack.post('/v1/events', {
+      email,
+      type: 'content_download',
+      profile: { firstName: 'Cap' },
+    });
     const { leadId } = res.body;
     await stack.mail.waitFor((m) => m.to.includes(email), { timeoutMs: 30_000 });
-    const welcome = await eventually(() => stack.db.message.findFirst({ where: { leadId, status: 'sent' } }), 10_000, 'welcome row');
+    const welcome = await eventually(
+      () => stack.db.message.findFirst({ where: { leadId, status: 'sent' } }),
+      10_000,
+      'welcome row',
+    );
 
     // Engagement moves the lead-magnet on to its first follow-up at once: over the cap (1 per 7 days).
     await stack.post('/v1/events', { email, type: 'page_view', properties: { url: '/blog' } });
@@ -86,7 +104,10 @@ describe('delivery policy in the journey', () => {
     expect((await stateOf(leadId)).sequence?.step).toBe('followup-1');
 
     await stack.env.sleep(4 * DAY + HOUR); // the welcome has left the window
-    const followup = await stack.mail.waitFor((m) => m.to.includes(email) && m.messageId !== mailTo(email)[0]?.messageId, { timeoutMs: 30_000 });
+    const followup = await stack.mail.waitFor(
+      (m) => m.to.includes(email) && m.messageId !== mailTo(email)[0]?.messageId,
+      { timeoutMs: 30_000 },
+    );
     expect(followup.subject).not.toBe(mailTo(email)[0]?.subject);
     const row = await eventually(
       () => stack.db.message.findFirst({ where: { leadId, template: 'ebook-followup-1', status: 'sent' } }),

@@ -45,14 +45,22 @@ describe('quiet hours', () => {
 
   it('supports a window that does not wrap midnight', () => {
     const lunch = { start: 12, end: 14 };
-    expect(nextAllowedByQuietHours(utc('2025-01-15T12:40:00Z'), 'UTC', lunch)).toBe(utc('2025-01-15T14:00:00Z'));
-    expect(nextAllowedByQuietHours(utc('2025-01-15T23:40:00Z'), 'UTC', lunch)).toBe(utc('2025-01-15T23:40:00Z'));
+    expect(nextAllowedByQuietHours(utc('2025-01-15T12:40:00Z'), 'UTC', lunch)).toBe(
+      utc('2025-01-15T14:00:00Z'),
+    );
+    expect(nextAllowedByQuietHours(utc('2025-01-15T23:40:00Z'), 'UTC', lunch)).toBe(
+      utc('2025-01-15T23:40:00Z'),
+    );
   });
 
   it('lands on the local hour in zones with half- and quarter-hour offsets', () => {
     // India is UTC+5:30, Nepal UTC+5:45: 08:00 local is 02:30 and 02:15 UTC.
-    expect(nextAllowedByQuietHours(utc('2025-01-15T20:00:00Z'), 'Asia/Kolkata', NIGHT)).toBe(utc('2025-01-16T02:30:00Z'));
-    expect(nextAllowedByQuietHours(utc('2025-01-15T20:00:00Z'), 'Asia/Kathmandu', NIGHT)).toBe(utc('2025-01-16T02:15:00Z'));
+    expect(nextAllowedByQuietHours(utc('2025-01-15T20:00:00Z'), 'Asia/Kolkata', NIGHT)).toBe(
+      utc('2025-01-16T02:30:00Z'),
+    );
+    expect(nextAllowedByQuietHours(utc('2025-01-15T20:00:00Z'), 'Asia/Kathmandu', NIGHT)).toBe(
+      utc('2025-01-16T02:15:00Z'),
+    );
   });
 
   it('follows the clocks on a spring-forward night (one real hour shorter)', () => {
@@ -63,7 +71,9 @@ describe('quiet hours', () => {
     expect(nextAllowedByQuietHours(at, 'America/New_York', NIGHT)).toBe(utc('2025-03-09T12:00:00Z'));
     // Quiet hours ending inside the skipped hour end when the clock jumps over it.
     const earlyMorning = { start: 0, end: 2 }; // 00:00-01:59 local
-    expect(nextAllowedByQuietHours(utc('2025-03-09T06:30:00Z'), 'America/New_York', earlyMorning)).toBe(utc('2025-03-09T07:00:00Z'));
+    expect(nextAllowedByQuietHours(utc('2025-03-09T06:30:00Z'), 'America/New_York', earlyMorning)).toBe(
+      utc('2025-03-09T07:00:00Z'),
+    );
   });
 
   it('follows the clocks on a fall-back night (one real hour longer)', () => {
@@ -76,7 +86,9 @@ describe('quiet hours', () => {
     const repeated = { start: 2, end: 3 };
     expect(isInQuietHours(utc('2025-10-26T00:30:00Z'), 'Europe/Berlin', repeated)).toBe(true); // 02:30 CEST
     expect(isInQuietHours(utc('2025-10-26T01:30:00Z'), 'Europe/Berlin', repeated)).toBe(true); // 02:30 CET
-    expect(nextAllowedByQuietHours(utc('2025-10-26T00:30:00Z'), 'Europe/Berlin', repeated)).toBe(utc('2025-10-26T02:00:00Z'));
+    expect(nextAllowedByQuietHours(utc('2025-10-26T00:30:00Z'), 'Europe/Berlin', repeated)).toBe(
+      utc('2025-10-26T02:00:00Z'),
+    );
   });
 
   it('does not hold leads without a known time zone, or when switched off', () => {
@@ -88,7 +100,14 @@ describe('quiet hours', () => {
   });
 
   it('never defers by more than a day, whatever the instant and zone', () => {
-    const zones = ['UTC', 'America/Los_Angeles', 'Europe/London', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+    const zones = [
+      'UTC',
+      'America/Los_Angeles',
+      'Europe/London',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+    ];
     for (const tz of zones) {
       for (let at = utc('2025-03-01T00:00:00Z'); at < utc('2025-03-04T00:00:00Z'); at += 37 * 60_000) {
         const next = nextAllowedByQuietHours(at, tz, NIGHT);
@@ -141,7 +160,10 @@ describe('nextAllowedSend: cap and quiet hours together', () => {
 
   it('names quiet hours when only they hold the send', () => {
     const at = utc('2025-01-15T22:00:00Z');
-    expect(nextAllowedSend(at, { timezone: 'UTC' }, [], policy)).toEqual({ at: utc('2025-01-16T08:00:00Z'), reason: 'quiet_hours' });
+    expect(nextAllowedSend(at, { timezone: 'UTC' }, [], policy)).toEqual({
+      at: utc('2025-01-16T08:00:00Z'),
+      reason: 'quiet_hours',
+    });
   });
 
   it('moves past quiet hours when the cap frees up during the night', () => {
@@ -160,16 +182,29 @@ describe('nextAllowedSend: cap and quiet hours together', () => {
 
 describe('policy validation', () => {
   it('accepts the defaults: quiet 21:00-08:00 local, at most 3 marketing emails per 7 days', () => {
-    expect(DEFAULT_POLICY).toEqual({ quietHours: { start: 21, end: 8 }, frequencyCap: { max: 3, windowMs: 7 * DAY } });
+    expect(DEFAULT_POLICY).toEqual({
+      quietHours: { start: 21, end: 8 },
+      frequencyCap: { max: 3, windowMs: 7 * DAY },
+    });
     expect(() => assertValidPolicy(DEFAULT_POLICY)).not.toThrow();
     expect(() => assertValidPolicy({ quietHours: null, frequencyCap: null })).not.toThrow();
   });
 
   it('refuses policies that make no sense, naming the field', () => {
-    expect(() => assertValidPolicy({ quietHours: { start: 21, end: 24 }, frequencyCap: null })).toThrow(/quietHours\.end/);
-    expect(() => assertValidPolicy({ quietHours: { start: 7.5, end: 8 }, frequencyCap: null })).toThrow(/quietHours\.start/);
-    expect(() => assertValidPolicy({ quietHours: { start: 8, end: 8 }, frequencyCap: null })).toThrow(/equal/);
-    expect(() => assertValidPolicy({ quietHours: null, frequencyCap: { max: 0, windowMs: DAY } })).toThrow(/frequencyCap\.max/);
-    expect(() => assertValidPolicy({ quietHours: null, frequencyCap: { max: 1, windowMs: 0 } })).toThrow(/frequencyCap\.windowMs/);
+    expect(() => assertValidPolicy({ quietHours: { start: 21, end: 24 }, frequencyCap: null })).toThrow(
+      /quietHours\.end/,
+    );
+    expect(() => assertValidPolicy({ quietHours: { start: 7.5, end: 8 }, frequencyCap: null })).toThrow(
+      /quietHours\.start/,
+    );
+    expect(() => assertValidPolicy({ quietHours: { start: 8, end: 8 }, frequencyCap: null })).toThrow(
+      /equal/,
+    );
+    expect(() => assertValidPolicy({ quietHours: null, frequencyCap: { max: 0, windowMs: DAY } })).toThrow(
+      /frequencyCap\.max/,
+    );
+    expect(() => assertValidPolicy({ quietHours: null, frequencyCap: { max: 1, windowMs: 0 } })).toThrow(
+      /frequencyCap\.windowMs/,
+    );
   });
 });

@@ -2,8 +2,8 @@
 // time-skipping Temporal server: idempotent sends across activity retries, deterministic
 // Message-IDs, SMTP 4xx (retry, then delivery) and 5xx (bounce → suppression → no more mail).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.ts';
 import { messageIdFor, SEND_LEASE_MS } from '../../activities/email.ts';
+import { createActivities } from '../../activities/index.ts';
 import { leadWorkflowId, stateQuery } from '../../workflows/definitions.ts';
 import { eventually, type Stack, startStack } from '../support/stack.ts';
 
@@ -16,12 +16,19 @@ afterAll(async () => {
 });
 
 const mailTo = (email: string) => stack.mail.messages().filter((m) => m.to.includes(email));
-const stateOf = (leadId: string) => stack.env.client.workflow.getHandle(leadWorkflowId(leadId)).query(stateQuery);
+const stateOf = (leadId: string) =>
+  stack.env.client.workflow.getHandle(leadWorkflowId(leadId)).query(stateQuery);
 const timelineHas = (leadId: string, kind: string, detail: string | RegExp) =>
   eventually(
     async () => {
       const s = await stateOf(leadId);
-      return s.timeline.some((t) => t.kind === kind && (typeof detail === 'string' ? t.detail.includes(detail) : detail.test(t.detail))) && s;
+      return (
+        s.timeline.some(
+          (t) =>
+            t.kind === kind &&
+            (typeof detail === 'string' ? t.detail.includes(detail) : detail.test(t.detail)),
+        ) && s
+      );
     },
     30_000,
     `timeline ${kind} ${detail}`,
@@ -36,7 +43,11 @@ describe('idempotent send', () => {
       refused.push(address);
       return { code: 451, message: '4.7.1 greylisted, try again later' };
     });
-    const res = await stack.post('/v1/events', { email, type: 'content_download', profile: { firstName: 'Rita' } });
+    const res = await stack.post('/v1/events', {
+      email,
+      type: 'content_download',
+      profile: { firstName: 'Rita' },
+    });
     expect(res.status).toBe(202);
     const { leadId } = res.body;
 
@@ -84,7 +95,9 @@ describe('idempotent send', () => {
     const email = 'again@idem.test';
     const lead = await stack.db.lead.create({ data: { email } });
     const input = { leadId: lead.id, sendKey: `${lead.id}/direct#1:retry`, template: 'welcome' };
-    stack.mail.setRejectRecipient((a) => (a === email ? { code: 421, message: '4.3.2 service not available' } : null));
+    stack.mail.setRejectRecipient((a) =>
+      a === email ? { code: 421, message: '4.3.2 service not available' } : null,
+    );
     await expect(activities.sendEmail(input)).rejects.toMatchObject({ responseCode: 421 });
     const afterFailure = await stack.db.message.findUniqueOrThrow({ where: { sendKey: input.sendKey } });
     expect(afterFailure).toMatchObject({ status: 'claimed', attempts: 1, sentAt: null });
@@ -92,9 +105,17 @@ describe('idempotent send', () => {
     stack.mail.setRejectRecipient(undefined);
     const ok = await activities.sendEmail(input);
     expect(ok).toEqual({ status: 'sent', messageId: afterFailure.smtpId });
-    const [mail] = await eventually(async () => mailTo(email).length === 1 && mailTo(email), 10_000, 'the message');
+    const [mail] = await eventually(
+      async () => mailTo(email).length === 1 && mailTo(email),
+      10_000,
+      'the message',
+    );
     expect(mail?.messageId).toBe(afterFailure.smtpId);
-    expect(await stack.db.message.findUniqueOrThrow({ where: { sendKey: input.sendKey } })).toMatchObject({ id: afterFailure.id, status: 'sent', attempts: 2 });
+    expect(await stack.db.message.findUniqueOrThrow({ where: { sendKey: input.sendKey } })).toMatchObject({
+      id: afterFailure.id,
+      status: 'sent',
+      attempts: 2,
+    });
   });
 
   it('an attempt that finds another one sending does not send; a dead attempt’s lease is taken over', async () => {
@@ -104,30 +125,56 @@ describe('idempotent send', () => {
     const input = { leadId: lead.id, sendKey: `${lead.id}/direct#1:lease`, template: 'welcome' };
     // Another attempt holds the lease (as if it were mid-SMTP right now).
     await stack.db.message.create({
-      data: { leadId: lead.id, sendKey: input.sendKey, template: 'welcome', smtpId: messageIdFor(input.sendKey, stack.deps.settings.mailFrom), status: 'sending', sentAt: new Date(), attempts: 1 },
+      data: {
+        leadId: lead.id,
+        sendKey: input.sendKey,
+        template: 'welcome',
+        smtpId: messageIdFor(input.sendKey, stack.deps.settings.mailFrom),
+        status: 'sending',
+        sentAt: new Date(),
+        attempts: 1,
+      },
     });
     await expect(activities.sendEmail(input)).rejects.toThrow(/in progress/);
     expect(mailTo(email)).toHaveLength(0);
     // That attempt died long ago: its lease has run out, this one sends.
-    await stack.db.message.update({ where: { sendKey: input.sendKey }, data: { sentAt: new Date(Date.now() - SEND_LEASE_MS - 1000) } });
+    await stack.db.message.update({
+      where: { sendKey: input.sendKey },
+      data: { sentAt: new Date(Date.now() - SEND_LEASE_MS - 1000) },
+    });
     expect((await activities.sendEmail(input)).status).toBe('sent');
     await eventually(async () => mailTo(email).length === 1, 10_000, 'the message');
-    expect(await stack.db.message.findUniqueOrThrow({ where: { sendKey: input.sendKey } })).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await stack.db.message.findUniqueOrThrow({ where: { sendKey: input.sendKey } })).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+    });
   });
 });
 
 describe('hard bounce', () => {
   it('SMTP 5xx on the recipient: bounced, suppressed, scored as a bounce, and no further sends', async () => {
     const email = 'nobody@bounce.test';
-    stack.mail.setRejectRecipient((a) => (a === email ? { code: 550, message: '5.1.1 no such user here' } : null));
+    stack.mail.setRejectRecipient((a) =>
+      a === email ? { code: 550, message: '5.1.1 no such user here' } : null,
+    );
     const res = await stack.post('/v1/events', {
       email,
       type: 'content_download',
-      profile: { firstName: 'Nora', company: 'Bounce Co', title: 'VP Sales', seniority: 'vp', companySize: 200 },
+      profile: {
+        firstName: 'Nora',
+        company: 'Bounce Co',
+        title: 'VP Sales',
+        seniority: 'vp',
+        companySize: 200,
+      },
     });
     const { leadId } = res.body;
 
-    const message = await eventually(() => stack.db.message.findFirst({ where: { leadId, status: 'bounced' } }), 30_000, 'bounced message');
+    const message = await eventually(
+      () => stack.db.message.findFirst({ where: { leadId, status: 'bounced' } }),
+      30_000,
+      'bounced message',
+    );
     expect(message.template).toBe('welcome');
     expect(message.error).toMatch(/^smtp 550/);
     expect(message.sentAt).toBeNull();
@@ -154,6 +201,8 @@ describe('hard bounce', () => {
     expect(rows.map((r) => r.status)).toEqual(['bounced']);
     // And a send attempted directly is refused by the suppression row.
     const activities = createActivities(stack.deps);
-    expect(await activities.sendEmail({ leadId, sendKey: `${leadId}/direct:after-bounce`, template: 'welcome' })).toEqual({ status: 'suppressed', reason: 'hard_bounce' });
+    expect(
+      await activities.sendEmail({ leadId, sendKey: `${leadId}/direct:after-bounce`, template: 'welcome' }),
+    ).toEqual({ status: 'suppressed', reason: 'hard_bounce' });
   });
 });

@@ -62,7 +62,9 @@ describe('walking skeleton', () => {
     expect(lead?.id).toBe(accepted.leadId);
     // The workflow id names the internal lead id, never the address.
     const handle = stack.env.client.workflow.getHandle(leadWorkflowId(accepted.leadId));
-    expect(handle.workflowId).not.toContain('ada');
+    expect(handle.workflowId).toBe(`lead-${accepted.leadId}`);
+    expect(handle.workflowId).not.toContain(email);
+    expect(handle.workflowId).not.toContain('analytical');
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
     const demo = await stack.post('/v1/events', { email, type: 'demo_request', properties: { form: 'demo' } });

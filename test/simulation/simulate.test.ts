@@ -24,7 +24,7 @@ describe('simulate', () => {
     const emails = timeline.filter((t) => t.kind === 'email');
     expect(emails[0]).toMatchObject({ detail: 'welcome' });
     expect(emails[0]?.offsetMs).toBeLessThan(DAY);
-    const toNurture = timeline.find((t) => t.kind === 'stage' && t.detail.startsWith('lead → nurture'));
+    const toNurture = timeline.find((t) => t.kind === 'stage' && t.detail.startsWith('subscriber → nurture'));
     expect(toNurture?.offsetMs).toBeGreaterThanOrEqual(7 * DAY);
     expect(toNurture?.offsetMs).toBeLessThan(8 * DAY);
     // Long-cycle nurture keeps sending monthly content: never dead.

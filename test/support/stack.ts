@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createApiKey } from '../../api/auth.ts';
-import { buildApi } from '../../api/server.ts';
+import { type ApiOptions, buildApi } from '../../api/server.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { createActivities } from '../../activities/index.ts';
 import { createDb, type Db } from '../../db/client.ts';
@@ -32,6 +32,8 @@ export interface StackOptions {
   salesWebhookUrl?: string;
   rejectRecipient?: RejectRecipient;
   taskQueue?: string;
+  /** API rate limit (default: off in tests). */
+  rateLimit?: ApiOptions['rateLimit'];
 }
 
 export async function startStack(opts: StackOptions = {}) {
@@ -68,7 +70,7 @@ export async function startStack(opts: StackOptions = {}) {
   const workerRun = worker.run();
 
   const ctx = { db, temporal: env.client, taskQueue, linkSecret: LINK_SECRET, providerSecret: PROVIDER_SECRET, searchAttributes: opts.temporal === 'dev' };
-  const api = await buildApi(ctx, { logLevel: 'silent', rateLimit: false });
+  const api = await buildApi(ctx, { logLevel: 'silent', rateLimit: opts.rateLimit ?? false });
   const address = await api.listen({ host: '127.0.0.1', port: 0 });
   baseUrlHolder.url = address;
   const { key: apiKey } = await createApiKey(db, 'tests', ['read', 'write']);
