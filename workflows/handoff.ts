@@ -1,15 +1,17 @@
 // Handoff to sales as its own workflow: route an owner, notify by email and signed webhook at once,
 // then hold the service level: remind, escalate to a manager, and give up (back to nurture) if
 // nobody answers. The lead workflow applies sales' answer; this one only keeps the clock.
-import { CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { routeOwner } from '../domain/handoff/routing.ts';
 import { type HandoffInput, type HandoffResult, answeredSignal } from './definitions.ts';
 
-const { saveHandoff, notifySales, loadSalesTeam } = proxyActivities<Activities>({
+const { saveHandoff, notifySales } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+// The team is configuration held by the worker: a local activity records it without a round trip.
+const { loadSalesTeam } = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds' });
 // Webhook receivers can be down for a while: keep trying for a day, then give up loudly.
 const { deliverWebhook } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
