@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { nextAllowedSend } from '../domain/delivery/policy.ts';
+import { redactEmails } from '../security/redact.ts';
 import type { ActivityDeps } from './deps.ts';
 import { trackingLinks } from './links.ts';
 
@@ -59,7 +60,7 @@ export function classifySmtpError(err: unknown): 'bounce' | 'rejected' | 'retry'
   return 'retry';
 }
 
-const errorText = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 500);
+const errorText = (err: unknown) => redactEmails(String((err as Error)?.message ?? err)).slice(0, 500);
 /** "smtp 550" from a stored "smtp 550: <server text>". */
 const bounceReason = (error: string | null) => error?.split(':')[0] || 'bounced';
 
@@ -205,7 +206,14 @@ export function emailActivities(deps: ActivityDeps) {
         where: { id: message.id },
         data: { status: 'claimed', sentAt: null, error: errorText(err) },
       });
-      throw err; // 4xx or connection trouble: Temporal retries with backoff, the claim stays ours
+      // 4xx or connection trouble: Temporal retries with backoff, the claim stays ours. Rethrown
+      // without nodemailer's envelope (recipient lists) so no address lands in logs or history.
+      const retry = new Error(redactEmails(`SMTP send failed (${reason}): ${errorText(err)}`));
+      Object.assign(retry, {
+        responseCode: (err as SmtpError).responseCode,
+        code: (err as { code?: string }).code,
+      });
+      throw retry;
     }
     await db.message.update({
       where: { id: message.id },
