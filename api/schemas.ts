@@ -137,11 +137,20 @@ const formText = (max: number) =>
     .optional();
 const formInt = (min: number, max: number) =>
   z
-    .union([z.number(), z.string().trim().regex(/^\d{1,9}$/, 'must be a whole number').transform(Number)])
-    .pipe(z.number().int().min(min).max(max))
+    .union([z.number(), z.literal('').transform(() => undefined), z.string().trim().regex(/^\d{1,9}$/).transform(Number)], {
+      error: 'must be a whole number',
+    })
+    .pipe(z.number().int().min(min).max(max).optional())
     .optional();
 const formBool = z
-  .union([z.boolean(), z.enum(['true', 'false', 'on', 'yes', 'no', '1', '0']).transform((v) => ['true', 'on', 'yes', '1'].includes(v))])
+  .union(
+    [
+      z.boolean(),
+      z.literal('').transform(() => undefined),
+      z.enum(['true', 'false', 'on', 'yes', 'no', '1', '0']).transform((v) => ['true', 'on', 'yes', '1'].includes(v)),
+    ],
+    { error: 'must be true or false' },
+  )
   .optional();
 
 export const FormBody = z

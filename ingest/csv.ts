@@ -94,6 +94,10 @@ export async function importCsv(ctx: IngestContext, source: Readable, opts: Impo
     else report.truncated = true;
   };
 
+  // Records are queued as the parser produces them (on_record) and consumed from this queue: when
+  // a later line is malformed the parser fails at once, but the good records it parsed before the
+  // error are still here to import, so nothing before the error is silently dropped.
+  const queue: Array<{ record: string[]; row: number }> = [];
   const limiter = new ByteLimit(opts.maxBytes ?? 50 * 1024 * 1024);
   const parser = parse({
     bom: true,
@@ -102,7 +106,10 @@ export async function importCsv(ctx: IngestContext, source: Readable, opts: Impo
     relax_column_count: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: 64 * 1024,
-    info: true,
+    on_record: (record: string[], context: { lines: number }) => {
+      queue.push({ record, row: context.lines });
+      return record;
+    },
   });
   // pipe(), not pipeline(): on a refusal the request stream must stay open for the answer.
   let streamError: Error | undefined;
@@ -122,62 +129,80 @@ export async function importCsv(ctx: IngestContext, source: Readable, opts: Impo
   let header: string[] | undefined;
   let dataRows = 0;
   let limitError: string | undefined;
+
+  /** Handles one record; false: stop reading. */
+  const consume = async ({ record, row }: { record: string[]; row: number }): Promise<boolean> => {
+    if (!header) {
+      header = checkHeader(record, opts);
+      return true;
+    }
+    if (++dataRows > maxRows) {
+      limitError = `more than ${maxRows} rows`;
+      return false;
+    }
+    if (record.length !== header.length) {
+      reject(row, 'row', `expected ${header.length} fields, found ${record.length}`);
+      return true;
+    }
+    const cells: Record<string, string> = {};
+    header.forEach((col, i) => {
+      const v = record[i] as string;
+      if (v !== '') cells[col] = v;
+    });
+    const parsed = opts.parseRow(cells);
+    if (!parsed.ok) {
+      for (const issue of parsed.issues) reject(row, issue.field, issue.message);
+      return true;
+    }
+    await slots.start(async () => {
+      try {
+        const result = await ingestEvent(ctx, {
+          email: parsed.value.email,
+          profile: parsed.value.profile,
+          sequence: parsed.value.sequence,
+          type: 'custom',
+          channel: 'import',
+          properties: { name: 'imported', import: opts.importId },
+          clientEventId: `import:${opts.importId}:${row}`,
+          scored: false,
+        });
+        report.accepted++;
+        if (!result.delivered && !result.duplicate) report.undelivered++;
+      } catch {
+        reject(row, 'row', 'not stored: temporarily unavailable, import this row again');
+      }
+    });
+    return true;
+  };
+
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const _ of parser) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      if (!header) {
-        header = checkHeader(record, opts);
-        continue;
-      }
-      const row = info.lines;
-      if (++dataRows > maxRows) {
-        limitError = `more than ${maxRows} rows`;
-        break;
-      }
-      if (record.length !== header.length) {
-        reject(row, 'row', `expected ${header.length} fields, found ${record.length}`);
-        continue;
-      }
-      const cells: Record<string, string> = {};
-      header.forEach((col, i) => {
-        const v = record[i] as string;
-        if (v !== '') cells[col] = v;
-      });
-      const parsed = opts.parseRow(cells);
-      if (!parsed.ok) {
-        for (const issue of parsed.issues) reject(row, issue.field, issue.message);
-        continue;
-      }
-      await slots.start(async () => {
-        try {
-          const result = await ingestEvent(ctx, {
-            email: parsed.value.email,
-            profile: parsed.value.profile,
-            sequence: parsed.value.sequence,
-            type: 'custom',
-            channel: 'import',
-            properties: { name: 'imported', import: opts.importId },
-            clientEventId: `import:${opts.importId}:${row}`,
-            scored: false,
-          });
-          report.accepted++;
-          if (!result.delivered && !result.duplicate) report.undelivered++;
-        } catch {
-          reject(row, 'row', 'not stored: temporarily unavailable, import this row again');
-        }
-      });
+      const next = queue.shift();
+      if (next && !(await consume(next))) break;
     }
   } catch (err) {
     if (err instanceof CsvHeaderError) {
       detach();
       throw err;
     }
-    if (err instanceof CsvError) {
-      report.complete = false;
-      const line = typeof err.lines === 'number' ? err.lines : 0;
-      reject(line, 'row', `malformed CSV (${err.code}); the rows after it were not read`);
-    } else if (err instanceof RangeError || streamError instanceof RangeError) {
-      limitError = ((streamError ?? err) as Error).message;
+    if (err instanceof CsvError || err instanceof RangeError || streamError instanceof RangeError) {
+      // Import what was parsed before the failure, then report it.
+      for (let next = queue.shift(); next && !limitError; next = queue.shift()) {
+        try {
+          if (!(await consume(next))) break;
+        } catch (inner) {
+          detach();
+          throw inner;
+        }
+      }
+      if (err instanceof CsvError) {
+        report.complete = false;
+        const line = typeof err.lines === 'number' ? err.lines : 0;
+        reject(line, 'row', `malformed CSV (${err.code}); the rows after it were not read`);
+      } else {
+        limitError ??= ((streamError ?? err) as Error).message;
+      }
     } else {
       detach();
       await slots.idle();
