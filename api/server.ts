@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../db/client.ts';
 import type { IngestContext } from '../ingest/events.ts';
+import type { ApiMetrics } from '../observability/metrics.ts';
 import { rateLimitKey } from './auth.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -36,6 +37,8 @@ export interface ApiOptions {
   /** Per API key (per address without one). */
   rateLimit?: { max: number; timeWindow: string } | false;
   imports?: ImportLimits;
+  /** Serves `GET /metrics` (Prometheus text) and times every request; off when unset. */
+  metrics?: ApiMetrics;
 }
 
 /** Anything shaped like an email address, anywhere in a log line (messages, errors, URLs). */
@@ -82,6 +85,18 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   }
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  const metrics = opts.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (req, reply) => {
+      // The route template (`/v1/leads/:id`), never the URL: ids and tokens stay out of labels.
+      const route = req.routeOptions.url ?? 'unmatched';
+      metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(eventRoutes(ctx));
   await app.register(formRoutes(ctx));

@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { applyMigrations } from '../db/migrate.ts';
 import { startOutbox } from '../ingest/outbox.ts';
 import { startMailCapture } from '../mail/capture.ts';
+import { createApiMetrics } from '../observability/metrics.ts';
 import { connectClient, connectWorker } from '../temporal/connection.ts';
 import { startDevServer } from '../temporal/dev-server.ts';
 import { createWorker } from '../worker/create.ts';
@@ -106,21 +107,24 @@ export async function runDev(opts: {
 
   const client = await connectClient(env);
   stops.push(() => client.connection.close());
+  const metrics = createApiMetrics(db);
   const ctx = {
     db,
     temporal: client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     linkSecret: env.LINK_SIGNING_SECRET,
+    metrics,
   };
-  const api = await buildApi(ctx, { logLevel: 'warn' });
+  const api = await buildApi(ctx, { logLevel: 'warn', metrics });
   await api.listen({ host: env.API_HOST, port: opts.apiPort });
   stops.push(() => api.close());
-  stops.push(async () => startOutbox(ctx)());
+  const stopOutbox = startOutbox(ctx);
+  stops.push(async () => stopOutbox());
 
   const apiUrl = `http://localhost:${opts.apiPort}`;
   console.log(`
   Lead-nurture engine is running.
-    API            ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)
+    API            ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json, metrics: ${apiUrl}/metrics)
     Temporal UI    ${temporal.uiUrl}
     Captured mail  ${mail.httpUrl}
     Data           ${opts.dataDir} (delete it to start over)

@@ -38,6 +38,11 @@ export const AppEnv = TemporalEnv.extend({
   SALES_MANAGER: z.string().email().default('sales-manager@acme.test'),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** host:port for the worker's Prometheus exporter (Temporal SDK metrics at /metrics); unset: off. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -5,6 +5,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import type { EngagementEvent, EventType } from '../domain/events.ts';
 import { type LeadProfileInput, normaliseEmail } from '../domain/profile.ts';
+import { type ApiMetrics, ingestOutcome } from '../observability/metrics.ts';
 import { eventSignal, leadWorkflowId, profileSignal, type WorkflowProfile } from '../workflows/definitions.ts';
 import type { leadWorkflow } from '../workflows/lead.ts';
 import { mapLimit } from './limit.ts';
@@ -26,6 +27,8 @@ export interface IngestContext {
   deliveryTimeoutMs?: number;
   /** Where best-effort failures are reported (never with addresses). */
   log?: IngestLogger;
+  /** Counts each accepted event by outcome (the API's Prometheus counter). */
+  metrics?: Pick<ApiMetrics, 'countIngested'>;
 }
 
 export type ProfileInput = Omit<LeadProfileInput, 'email'>;
@@ -129,6 +132,12 @@ async function duplicateOf(db: Db, clientEventId: string): Promise<IngestResult 
 
 /** Stores one event (idempotent by clientEventId), then delivers it; a failed delivery is left to the outbox. */
 export async function ingestEvent(ctx: IngestContext, input: IncomingEvent): Promise<IngestResult> {
+  const result = await storeAndDeliver(ctx, input);
+  ctx.metrics?.countIngested(ingestOutcome(result));
+  return result;
+}
+
+async function storeAndDeliver(ctx: IngestContext, input: IncomingEvent): Promise<IngestResult> {
   if (input.clientEventId) {
     const dup = await duplicateOf(ctx.db, input.clientEventId);
     if (dup) return dup;

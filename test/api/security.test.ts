@@ -169,7 +169,10 @@ describe('no personal data in logs or in Temporal', () => {
     for await (const wf of stack.env.client.workflow.list()) {
       seen.push(wf.workflowId);
       expect(wf.workflowId).toMatch(/^(lead|handoff)-[0-9a-f-]{36}$/);
-      expect(JSON.stringify(wf.searchAttributes ?? {})).not.toMatch(/@/);
+      // Not `@` alone: the server's BuildIds attribute names the SDK as `@temporalio/worker@1.x`.
+      const attributes = JSON.stringify(wf.searchAttributes ?? {});
+      for (const email of emails) expect(attributes).not.toContain(email.split('@')[0]);
+      expect(attributes).not.toMatch(/[\w.+-]+@[\w-]+\.[a-z]{2,}/i);
     }
     expect(seen.length).toBeGreaterThanOrEqual(2);
     for (const email of emails) {
@@ -182,6 +185,30 @@ describe('no personal data in logs or in Temporal', () => {
       expect(text).not.toContain(email); // ...the address is not
       expect(text).not.toContain(email.split('@')[0]);
     }
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts ingested events by outcome and times requests by route template, with no address or id', async () => {
+    const { key } = await freshKey();
+    const scrape = async () => (await fetch(`${stack.url}/metrics`)).text();
+    const count = (text: string, outcome: string) =>
+      Number(text.match(new RegExp(`^lne_events_ingested_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm'))?.[1] ?? 0);
+    const before = await scrape();
+    const email = 'metrics.person@metrics.test';
+    const body = JSON.stringify({ email, type: 'page_view', clientEventId: `metrics-${Math.random()}` });
+    expect((await call('/v1/events', { key, body })).status).toBe(202);
+    expect((await call('/v1/events', { key, body })).status).toBe(200); // the duplicate
+    const lead = await stack.db.lead.findUniqueOrThrow({ where: { email } });
+    expect((await call(`/v1/leads/${lead.id}`, { method: 'GET', key })).status).toBe(200);
+
+    const after = await scrape();
+    expect(count(after, 'delivered') - count(before, 'delivered')).toBe(1);
+    expect(count(after, 'duplicate') - count(before, 'duplicate')).toBe(1);
+    expect(after).toMatch(/lne_http_request_duration_seconds_count\{method="GET",route="\/v1\/leads\/:id",status="200"\} [1-9]/);
+    expect(after).toMatch(/^lne_events_undelivered \d+$/m);
+    expect(after).not.toContain(lead.id);
+    expect(after).not.toContain('metrics.person');
   });
 });
 

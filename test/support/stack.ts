@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createApiKey } from '../../api/auth.ts';
 import { type ApiOptions, buildApi } from '../../api/server.ts';
+import { createApiMetrics } from '../../observability/metrics.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { createActivities } from '../../activities/index.ts';
 import { createDb, type Db } from '../../db/client.ts';
@@ -69,8 +70,17 @@ export async function startStack(opts: StackOptions = {}) {
   });
   const workerRun = worker.run();
 
-  const ctx = { db, temporal: env.client, taskQueue, linkSecret: LINK_SECRET, providerSecret: PROVIDER_SECRET, searchAttributes: opts.temporal === 'dev' };
-  const api = await buildApi(ctx, { logLevel: 'silent', rateLimit: opts.rateLimit ?? false });
+  const metrics = createApiMetrics(db);
+  const ctx = {
+    db,
+    temporal: env.client,
+    taskQueue,
+    linkSecret: LINK_SECRET,
+    providerSecret: PROVIDER_SECRET,
+    searchAttributes: opts.temporal === 'dev',
+    metrics,
+  };
+  const api = await buildApi(ctx, { logLevel: 'silent', rateLimit: opts.rateLimit ?? false, metrics });
   const address = await api.listen({ host: '127.0.0.1', port: 0 });
   baseUrlHolder.url = address;
   const { key: apiKey } = await createApiKey(db, 'tests', ['read', 'write']);
