@@ -20,11 +20,25 @@ export function lifecycleActivities({ db }: ActivityDeps) {
       const exists = await tx.stageTransition.findUnique({ where: { transitionKey: t.key } });
       if (exists) return;
       await tx.stageTransition.create({
-        data: { leadId: t.leadId, fromStage: t.from, toStage: t.to, reason: t.reason, actor: t.actor, scoreSnapshot: t.snapshot as object, transitionKey: t.key, at },
+        data: {
+          leadId: t.leadId,
+          fromStage: t.from,
+          toStage: t.to,
+          reason: t.reason,
+          actor: t.actor,
+          scoreSnapshot: t.snapshot as object,
+          transitionKey: t.key,
+          at,
+        },
       });
       await tx.lead.update({
         where: { id: t.leadId },
-        data: { stage: t.to, scoreFit: t.snapshot.fit, scoreEngagement: t.snapshot.engagement, scoreIntent: t.snapshot.intent },
+        data: {
+          stage: t.to,
+          scoreFit: t.snapshot.fit,
+          scoreEngagement: t.snapshot.engagement,
+          scoreIntent: t.snapshot.intent,
+        },
       });
     });
   }
@@ -33,7 +47,15 @@ export function lifecycleActivities({ db }: ActivityDeps) {
   async function eraseLead({ leadId }: { leadId: string }): Promise<void> {
     await db.lead.updateMany({
       where: { id: leadId },
-      data: { email: null, firstName: null, lastName: null, company: null, title: null, profile: {}, erasedAt: new Date(activityNow()) },
+      data: {
+        email: null,
+        firstName: null,
+        lastName: null,
+        company: null,
+        title: null,
+        profile: {},
+        erasedAt: new Date(activityNow()),
+      },
     });
     await db.engagementEvent.updateMany({ where: { leadId }, data: { properties: {} } });
   }

@@ -19,19 +19,44 @@ export function salesActivities(deps: ActivityDeps, email: ReturnType<typeof ema
     return deps.salesTeam;
   }
 
-  async function saveHandoff(input: { handoffId: string; leadId: string; owner: string; status: string; reasons: string[]; feedbackBy?: string }) {
+  async function saveHandoff(input: {
+    handoffId: string;
+    leadId: string;
+    owner: string;
+    status: string;
+    reasons: string[];
+    feedbackBy?: string;
+  }) {
     const answered = input.status !== 'pending';
     await db.handoff.upsert({
       where: { id: input.handoffId },
-      create: { id: input.handoffId, leadId: input.leadId, owner: input.owner, status: input.status, reasons: input.reasons },
-      update: { status: input.status, feedback: input.feedbackBy, respondedAt: answered ? new Date(activityNow()) : undefined },
+      create: {
+        id: input.handoffId,
+        leadId: input.leadId,
+        owner: input.owner,
+        status: input.status,
+        reasons: input.reasons,
+      },
+      update: {
+        status: input.status,
+        feedback: input.feedbackBy,
+        respondedAt: answered ? new Date(activityNow()) : undefined,
+      },
     });
   }
 
-  async function notifySales(input: HandoffPayload & { kind: 'new' | 'reminder' | 'escalation'; to: string }) {
+  async function notifySales(
+    input: HandoffPayload & { kind: 'new' | 'reminder' | 'escalation'; to: string },
+  ) {
     const lead = await db.lead.findUnique({ where: { id: input.leadId } });
     if (!lead || lead.erasedAt) return { status: 'suppressed' as const, reason: 'erased' };
-    const links = feedbackLinks(settings.publicBaseUrl, settings.linkSecret, input.leadId, input.handoffId, activityNow());
+    const links = feedbackLinks(
+      settings.publicBaseUrl,
+      settings.linkSecret,
+      input.leadId,
+      input.handoffId,
+      activityNow(),
+    );
     return email.deliver({
       leadId: input.leadId,
       sendKey: `sales:${input.handoffId}:${input.kind}`,
@@ -46,8 +71,15 @@ export function salesActivities(deps: ActivityDeps, email: ReturnType<typeof ema
           title: lead.title ?? undefined,
           email: lead.email ?? undefined,
         },
-        sender: { name: 'Nurture engine', company: settings.mailFrom.replace(/\s*<.*>$/, ''), address: settings.postalAddress },
-        links: { unsubscribe: `${settings.publicBaseUrl}/`, lead: `${settings.publicBaseUrl}/dashboard/leads/${input.leadId}` },
+        sender: {
+          name: 'Nurture engine',
+          company: settings.mailFrom.replace(/\s*<.*>$/, ''),
+          address: settings.postalAddress,
+        },
+        links: {
+          unsubscribe: `${settings.publicBaseUrl}/`,
+          lead: `${settings.publicBaseUrl}/dashboard/leads/${input.leadId}`,
+        },
         handoff: {
           kind: input.kind,
           handoffId: input.handoffId,

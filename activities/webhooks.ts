@@ -59,11 +59,18 @@ export function webhookActivities(deps: ActivityDeps) {
       create: { id: randomUUID(), event: input.event, eventKey, url },
       update: {},
     });
-    if (row.status === 'delivered') return { delivered: true, status: row.lastStatusCode ?? undefined, id: row.id };
-    if (row.status === 'failed') throw ApplicationFailure.nonRetryable(`webhook ${row.id} was refused earlier: ${row.lastError}`);
+    if (row.status === 'delivered')
+      return { delivered: true, status: row.lastStatusCode ?? undefined, id: row.id };
+    if (row.status === 'failed')
+      throw ApplicationFailure.nonRetryable(`webhook ${row.id} was refused earlier: ${row.lastError}`);
 
     await db.webhookDelivery.update({ where: { id: row.id }, data: { attempts: { increment: 1 }, url } });
-    const body = JSON.stringify({ id: row.id, event: input.event, createdAt: row.createdAt.toISOString(), data: input.payload });
+    const body = JSON.stringify({
+      id: row.id,
+      event: input.event,
+      createdAt: row.createdAt.toISOString(),
+      data: input.payload,
+    });
     // Wall-clock time, not the workflow's: receivers check the timestamp against their own clock.
     const timestamp = Date.now();
     let res: Response;
@@ -84,7 +91,10 @@ export function webhookActivities(deps: ActivityDeps) {
       await res.text().catch(() => ''); // drain: frees the socket
     } catch (err) {
       const message = truncate(`request failed: ${(err as Error).message}`);
-      await db.webhookDelivery.update({ where: { id: row.id }, data: { status: 'retrying', lastStatusCode: null, lastError: message } });
+      await db.webhookDelivery.update({
+        where: { id: row.id },
+        data: { status: 'retrying', lastStatusCode: null, lastError: message },
+      });
       throw new Error(`webhook ${input.event} (${row.id}): ${message}`);
     }
 
@@ -96,12 +106,16 @@ export function webhookActivities(deps: ActivityDeps) {
       return { delivered: true, status: res.status, id: row.id };
     }
     const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-    const message = res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}`;
+    const message =
+      res.status >= 300 && res.status < 400
+        ? `HTTP ${res.status} (redirects are not followed)`
+        : `HTTP ${res.status}`;
     await db.webhookDelivery.update({
       where: { id: row.id },
       data: { status: retryable ? 'retrying' : 'failed', lastStatusCode: res.status, lastError: message },
     });
-    if (!retryable) throw ApplicationFailure.nonRetryable(`webhook ${input.event} (${row.id}) refused: ${message}`);
+    if (!retryable)
+      throw ApplicationFailure.nonRetryable(`webhook ${input.event} (${row.id}) refused: ${message}`);
     throw new Error(`webhook ${input.event} (${row.id}) answered ${message}`);
   }
 

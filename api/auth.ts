@@ -16,7 +16,11 @@ declare module 'fastify' {
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
-export async function createApiKey(db: Db, name: string, scopes: Scope[]): Promise<{ id: string; key: string }> {
+export async function createApiKey(
+  db: Db,
+  name: string,
+  scopes: Scope[],
+): Promise<{ id: string; key: string }> {
   const key = `lnk_${randomBytes(24).toString('base64url')}`;
   const row = await db.apiKey.create({ data: { name, hash: hashKey(key), scopes } });
   return { id: row.id, key };
@@ -44,11 +48,19 @@ export function rateLimitKey(req: FastifyRequest): string {
 export function requireScope(db: Db, scope: Scope) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const key = presentedKey(req);
-    if (!key) return sendError(reply, 401, 'unauthorized', [{ field: 'header.x-api-key', message: 'an API key is required' }]);
+    if (!key)
+      return sendError(reply, 401, 'unauthorized', [
+        { field: 'header.x-api-key', message: 'an API key is required' },
+      ]);
     const row = key.length <= 200 ? await db.apiKey.findUnique({ where: { hash: hashKey(key) } }) : null;
-    if (!row || row.revokedAt) return sendError(reply, 401, 'unauthorized', [{ field: 'header.x-api-key', message: 'unknown or revoked API key' }]);
+    if (!row || row.revokedAt)
+      return sendError(reply, 401, 'unauthorized', [
+        { field: 'header.x-api-key', message: 'unknown or revoked API key' },
+      ]);
     if (!row.scopes.includes(scope))
-      return sendError(reply, 403, 'forbidden', [{ field: 'header.x-api-key', message: `this key lacks the '${scope}' scope` }]);
+      return sendError(reply, 403, 'forbidden', [
+        { field: 'header.x-api-key', message: `this key lacks the '${scope}' scope` },
+      ]);
     req.apiKeyId = row.id;
   };
 }

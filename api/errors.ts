@@ -10,7 +10,13 @@ export interface Issue {
   message: string;
 }
 
-export function sendError(reply: FastifyReply, status: number, error: string, issues: Issue[] = [], extra: object = {}) {
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  error: string,
+  issues: Issue[] = [],
+  extra: object = {},
+) {
   return reply
     .code(status)
     .type('application/json')
@@ -48,7 +54,10 @@ function validationIssues(part: string, errors: ProviderIssue[]): Issue[] {
   return errors.flatMap((e) => {
     const path = (e.instancePath ?? '').split('/').filter(Boolean);
     if (e.keyword === 'unrecognized_keys' && Array.isArray(e.params?.keys))
-      return e.params.keys.map((k) => ({ field: fieldPath(part, [...path, String(k)]), message: 'unknown field' }));
+      return e.params.keys.map((k) => ({
+        field: fieldPath(part, [...path, String(k)]),
+        message: 'unknown field',
+      }));
     return [{ field: fieldPath(part, path), message: e.message || 'invalid' }];
   });
 }
@@ -56,22 +65,36 @@ function validationIssues(part: string, errors: ProviderIssue[]): Issue[] {
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const part = err.validationContext ?? 'body';
-    return sendError(reply, 400, 'invalid_request', validationIssues(part, err.validation as ProviderIssue[]));
+    return sendError(
+      reply,
+      400,
+      'invalid_request',
+      validationIssues(part, err.validation as ProviderIssue[]),
+    );
   }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415)
-    return sendError(reply, 415, 'unsupported_media_type', [{ field: 'header.content-type', message: err.message }]);
+    return sendError(reply, 415, 'unsupported_media_type', [
+      { field: 'header.content-type', message: err.message },
+    ]);
   if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
-    return sendError(reply, 400, 'invalid_request', [{ field: 'body', message: 'the body is empty but content-type is application/json' }]);
+    return sendError(reply, 400, 'invalid_request', [
+      { field: 'body', message: 'the body is empty but content-type is application/json' },
+    ]);
   if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)
-    return sendError(reply, 400, 'invalid_request', [{ field: 'body', message: 'the body is not valid JSON' }]);
+    return sendError(reply, 400, 'invalid_request', [
+      { field: 'body', message: 'the body is not valid JSON' },
+    ]);
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413)
     return sendError(reply, 413, 'payload_too_large', [{ field: 'body', message: err.message }]);
-  if (err.statusCode === 429) return sendError(reply, 429, 'rate_limited', [{ field: 'header.x-api-key', message: err.message }]);
+  if (err.statusCode === 429)
+    return sendError(reply, 429, 'rate_limited', [{ field: 'header.x-api-key', message: err.message }]);
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
     return sendError(reply, err.statusCode, 'invalid_request', [{ field: 'body', message: err.message }]);
   // Unexpected: the database or Temporal is down, or a bug. Nothing about the request is echoed.
   req.log.error({ err }, 'request failed');
-  return sendError(reply, 503, 'unavailable', [{ field: 'server', message: 'temporarily unavailable, retry later' }]);
+  return sendError(reply, 503, 'unavailable', [
+    { field: 'server', message: 'temporarily unavailable, retry later' },
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +147,12 @@ export function unstorableText(body: unknown, prefix = 'body', max = 20): Issue[
 
 /** preValidation hook: refuses bodies with text that cannot be stored, naming the field. */
 export async function rejectUnstorableText(req: FastifyRequest, reply: FastifyReply) {
-  if (req.body === undefined || req.body === null || typeof (req.body as { pipe?: unknown }).pipe === 'function') return;
+  if (
+    req.body === undefined ||
+    req.body === null ||
+    typeof (req.body as { pipe?: unknown }).pipe === 'function'
+  )
+    return;
   const issues = unstorableText(req.body);
   if (issues.length) return sendError(reply, 400, 'invalid_request', issues);
 }

@@ -27,7 +27,10 @@ export const Email = z
   .trim()
   .max(254)
   .email('must be a valid email address');
-export const TimeZone = z.string().max(64).refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin');
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin');
 export const Country = z
   .string()
   .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, e.g. DE')
@@ -36,13 +39,21 @@ export const SequenceId = z
   .string()
   .min(1)
   .max(64)
-  .refine((id) => catalog.latest(id) !== undefined, { message: `must be a known sequence (${catalog.ids().join(', ')})` });
+  .refine((id) => catalog.latest(id) !== undefined, {
+    message: `must be a known sequence (${catalog.ids().join(', ')})`,
+  });
 
 /**
  * Profile attributes (everything but the address). Unlike the domain schema there are no defaults:
  * an attribute left out is kept as stored, never reset to empty.
  */
-export const ProfileInput = LeadProfile.omit({ email: true, fields: true, tags: true, country: true, timezone: true })
+export const ProfileInput = LeadProfile.omit({
+  email: true,
+  fields: true,
+  tags: true,
+  country: true,
+  timezone: true,
+})
   .partial()
   .extend({
     country: Country.optional(),
@@ -70,7 +81,12 @@ export const EventBody = z
       .optional()
       .describe('ISO 8601; defaults to now'),
     properties: EventProperties.optional(),
-    clientEventId: z.string().min(1).max(200).optional().describe('your id: the same id twice is accepted once'),
+    clientEventId: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('your id: the same id twice is accepted once'),
     profile: ProfileInput.optional(),
     sequence: SequenceId.optional().describe('sequence to enrol a new lead in'),
   })
@@ -81,7 +97,9 @@ export const EventAccepted = z.object({
   leadId: z.string(),
   eventId: z.string(),
   duplicate: z.boolean(),
-  delivered: z.boolean().describe('false: stored, and delivered to the workflow when Temporal is reachable again'),
+  delivered: z
+    .boolean()
+    .describe('false: stored, and delivered to the workflow when Temporal is reachable again'),
 });
 
 export const Issue = z.object({ field: z.string(), message: z.string() });
@@ -99,7 +117,9 @@ export const BatchBody = z
 
 export const BatchItemResult = z.object({
   index: z.number().int(),
-  status: z.enum(['accepted', 'duplicate', 'rejected', 'failed']).describe('failed: not stored (server trouble), retry it'),
+  status: z
+    .enum(['accepted', 'duplicate', 'rejected', 'failed'])
+    .describe('failed: not stored (server trouble), retry it'),
   leadId: z.string().optional(),
   eventId: z.string().optional(),
   delivered: z.boolean().optional(),
@@ -124,7 +144,9 @@ export const FORMS = {
 export type FormName = keyof typeof FORMS;
 
 export const FormParams = z.object({
-  form: z.enum(Object.keys(FORMS) as [FormName, ...FormName[]], { message: `must be one of ${Object.keys(FORMS).join(', ')}` }),
+  form: z.enum(Object.keys(FORMS) as [FormName, ...FormName[]], {
+    message: `must be one of ${Object.keys(FORMS).join(', ')}`,
+  }),
 });
 
 /** Form posts (JSON or urlencoded): every value may arrive as a string; an empty field means "not given". */
@@ -137,9 +159,20 @@ const formText = (max: number) =>
     .optional();
 const formInt = (min: number, max: number) =>
   z
-    .union([z.number(), z.literal('').transform(() => undefined), z.string().trim().regex(/^\d{1,9}$/).transform(Number)], {
-      error: 'must be a whole number',
-    })
+    .union(
+      [
+        z.number(),
+        z.literal('').transform(() => undefined),
+        z
+          .string()
+          .trim()
+          .regex(/^\d{1,9}$/)
+          .transform(Number),
+      ],
+      {
+        error: 'must be a whole number',
+      },
+    )
     .pipe(z.number().int().min(min).max(max).optional())
     .optional();
 const formBool = z
@@ -147,7 +180,9 @@ const formBool = z
     [
       z.boolean(),
       z.literal('').transform(() => undefined),
-      z.enum(['true', 'false', 'on', 'yes', 'no', '1', '0']).transform((v) => ['true', 'on', 'yes', '1'].includes(v)),
+      z
+        .enum(['true', 'false', 'on', 'yes', 'no', '1', '0'])
+        .transform((v) => ['true', 'on', 'yes', '1'].includes(v)),
     ],
     { error: 'must be true or false' },
   )
@@ -186,7 +221,9 @@ export const LeadErasure = z.object({
   leadId: z.string(),
   status: z
     .enum(['requested', 'erased', 'erased_directly'])
-    .describe('requested: the journey erases and completes; erased_directly: no running journey, erased now; erased: already'),
+    .describe(
+      'requested: the journey erases and completes; erased_directly: no running journey, erased now; erased: already',
+    ),
 });
 
 export const FeedbackBody = z
@@ -252,7 +289,9 @@ export const ImportReport = z.object({
   rejected: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
   rejectedRows: z.number().int(),
   truncated: z.boolean().describe('true when more rejections happened than are listed'),
-  complete: z.boolean().describe('false when the file could not be read to the end (malformed CSV; see rejected)'),
+  complete: z
+    .boolean()
+    .describe('false when the file could not be read to the end (malformed CSV; see rejected)'),
 });
 
 export const LeadIdParams = z.object({ id: z.string().uuid('must be a lead id (uuid)') });

@@ -5,8 +5,13 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../db/client.ts';
 import type { IngestContext } from '../ingest/events.ts';
 import type { ApiMetrics } from '../observability/metrics.ts';
@@ -50,7 +55,10 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
     logger: {
       level: opts.logLevel ?? 'info',
-      redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', '*.email'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers["x-api-key"]', 'req.headers.authorization', '*.email'],
+        censor: '[redacted]',
+      },
       // Belt and braces: no address reaches the log, whatever field or error message carries it.
       hooks: { streamWrite: scrubEmails },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -58,13 +66,21 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     // Router-level refusals (undecodable URL, over-long path parameter) in the stable shape too.
     frameworkErrors: (err, _req, reply) =>
       sendError(reply, 400, 'invalid_request', [
-        { field: 'url', message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is malformed' },
+        {
+          field: 'url',
+          message:
+            err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is malformed',
+        },
       ]),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', [{ field: 'url', message: `no route ${req.method} ${req.url.split('?')[0]}` }]));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 404, 'not_found', [
+      { field: 'url', message: `no route ${req.method} ${req.url.split('?')[0]}` },
+    ]),
+  );
 
   await app.register(swagger, {
     openapi: {

@@ -26,7 +26,15 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
 const LEADS = Number(process.env.BENCH_LEADS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TYPES = ['page_view', 'page_view', 'page_view', 'email_open', 'email_click', 'content_download', 'webinar_registered'] as const;
+const TYPES = [
+  'page_view',
+  'page_view',
+  'page_view',
+  'email_open',
+  'email_click',
+  'content_download',
+  'webinar_registered',
+] as const;
 
 interface Run {
   name: string;
@@ -101,7 +109,13 @@ export default async function run(): Promise<void> {
     stops.push(() => stopProcess(worker));
     await waitForPoller(env.client, taskQueue);
 
-    const ctx = { db, temporal: env.client, taskQueue, linkSecret: 'bench-link-secret-0123456789abcdef', searchAttributes: true };
+    const ctx = {
+      db,
+      temporal: env.client,
+      taskQueue,
+      linkSecret: 'bench-link-secret-0123456789abcdef',
+      searchAttributes: true,
+    };
     const api = await buildApi(ctx, { logLevel: 'warn', rateLimit: false });
     const base = await api.listen({ host: '127.0.0.1', port: 0 });
     stops.push(() => api.close());
@@ -125,16 +139,30 @@ export default async function run(): Promise<void> {
     // The baseline's leads exist in the database too, so their journeys do the same work.
     const leadIds = async (prefix: string) => {
       const ids = Array.from({ length: LEADS }, () => randomUUID());
-      await db.lead.createMany({ data: ids.map((id, i) => ({ id, email: `${prefix}${i}@raw-${runId}.test` })) });
+      await db.lead.createMany({
+        data: ids.map((id, i) => ({ id, email: `${prefix}${i}@raw-${runId}.test` })),
+      });
       return ids;
     };
     const viaSignal = (ids: string[]) => async (i: number) => {
       const leadId = ids[i % LEADS] as string;
-      const event: EngagementEvent = { id: randomUUID(), type: TYPES[i % TYPES.length] as EngagementEvent['type'], occurredAt: Date.now(), properties: { path: `/p/${i % 17}` }, scored: true };
+      const event: EngagementEvent = {
+        id: randomUUID(),
+        type: TYPES[i % TYPES.length] as EngagementEvent['type'],
+        occurredAt: Date.now(),
+        properties: { path: `/p/${i % 17}` },
+        scored: true,
+      };
       await env.client.workflow.signalWithStart<typeof leadWorkflow, [EngagementEvent]>('leadWorkflow', {
         workflowId: leadWorkflowId(leadId),
         taskQueue,
-        args: [{ leadId, profile: { fields: {}, tags: [], emailDomain: `raw-${runId}.test` }, searchAttributes: true }],
+        args: [
+          {
+            leadId,
+            profile: { fields: {}, tags: [], emailDomain: `raw-${runId}.test` },
+            searchAttributes: true,
+          },
+        ],
         signal: eventSignal,
         signalArgs: [event],
       });
@@ -149,7 +177,9 @@ export default async function run(): Promise<void> {
     const apiRuns: Run[] = [];
     const signalRuns: Run[] = [];
     for (const round of [1, 2]) {
-      signalRuns.push(await measure(`raw signalWithStart #${round}`, EVENTS, viaSignal(await leadIds(`raw${round}-`))));
+      signalRuns.push(
+        await measure(`raw signalWithStart #${round}`, EVENTS, viaSignal(await leadIds(`raw${round}-`))),
+      );
       apiRuns.push(await measure(`HTTP POST /v1/events #${round}`, EVENTS, viaApi(`api${round}-`)));
     }
     const best = (runs: Run[]) => runs.reduce((a, b) => (b.rate > a.rate ? b : a));
@@ -171,7 +201,8 @@ export default async function run(): Promise<void> {
         `ratio ${(apiBest.rate / rawBest.rate).toFixed(2)} (API rate / raw rate). ${stored} API events stored, ${undelivered} left undelivered.`,
     );
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((err) => console.error('cleanup:', (err as Error).message));
+    for (const stop of stops.reverse())
+      await stop().catch((err) => console.error('cleanup:', (err as Error).message));
   }
 }
 
@@ -198,7 +229,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Resolves once a worker polls the task queue (the child needs a few seconds to bundle workflows). */
-async function waitForPoller(client: import('@temporalio/client').Client, taskQueue: string, timeoutMs = 120_000): Promise<void> {
+async function waitForPoller(
+  client: import('@temporalio/client').Client,
+  taskQueue: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await client.workflowService

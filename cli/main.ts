@@ -22,7 +22,13 @@ program
   .option('--temporal-port <port>', 'Temporal frontend port (UI on +1000)', int, 7233)
   .action(async (o) => {
     const { runDev } = await import('./dev.ts');
-    await runDev({ dataDir: resolve(o.dataDir), apiPort: o.apiPort, smtpPort: o.smtpPort, mailPort: o.mailPort, temporalPort: o.temporalPort });
+    await runDev({
+      dataDir: resolve(o.dataDir),
+      apiPort: o.apiPort,
+      smtpPort: o.smtpPort,
+      mailPort: o.mailPort,
+      temporalPort: o.temporalPort,
+    });
   });
 
 program
@@ -42,7 +48,8 @@ keys
   .option('--scopes <scopes>', 'comma-separated: read,write', 'read,write')
   .action(async (name: string, o: { scopes: string }) => {
     const scopes = o.scopes.split(',').map((s) => s.trim());
-    for (const s of scopes) if (s !== 'read' && s !== 'write') throw new InvalidArgumentError(`scope '${s}' must be read or write`);
+    for (const s of scopes)
+      if (s !== 'read' && s !== 'write') throw new InvalidArgumentError(`scope '${s}' must be read or write`);
     const { createDb } = await import('../db/client.ts');
     const { createApiKey } = await import('../api/auth.ts');
     const db = createDb(requireEnv('DATABASE_URL'));
@@ -84,19 +91,27 @@ seq
   .command('migrate <id>')
   .description("move running journeys to a newer version under the version's policy")
   .option('--to <version>', 'target version (default: latest)')
-  .option('--policy <policy>', 'keep | move_at_next_wait | restart (default: the version\'s own)')
+  .option('--policy <policy>', "keep | move_at_next_wait | restart (default: the version's own)")
   .option('--dry-run', 'only report how many leads are at each step')
   .action(async (id: string, o: { to?: string; policy?: string; dryRun?: boolean }) => {
     const { MigrationPolicy } = await import('../domain/sequence/index.ts');
     const policy = o.policy === undefined ? undefined : MigrationPolicy.safeParse(o.policy);
-    if (policy && !policy.success) throw new InvalidArgumentError(`--policy must be one of ${MigrationPolicy.options.join(', ')}`);
+    if (policy && !policy.success)
+      throw new InvalidArgumentError(`--policy must be one of ${MigrationPolicy.options.join(', ')}`);
     const { loadTemporalEnv } = await import('../config/env.ts');
     const { connectClient } = await import('../temporal/connection.ts');
     const { migrateSequence } = await import('../operations/migrate-sequence.ts');
     const client = await connectClient(loadTemporalEnv());
-    const report = await migrateSequence(client, { sequenceId: id, toVersion: o.to ? Number(o.to) : undefined, policy: policy?.data, dryRun: o.dryRun });
+    const report = await migrateSequence(client, {
+      sequenceId: id,
+      toVersion: o.to ? Number(o.to) : undefined,
+      policy: policy?.data,
+      dryRun: o.dryRun,
+    });
     console.table(Object.entries(report.atStep).map(([step, leads]) => ({ step, leads })));
-    console.log(`${report.dryRun ? 'dry run: ' : ''}policy ${report.policy} → ${report.sequenceId}@${report.toVersion}: migrated ${report.migrated}, unchanged ${report.skipped}, failed ${report.failed.length}`);
+    console.log(
+      `${report.dryRun ? 'dry run: ' : ''}policy ${report.policy} → ${report.sequenceId}@${report.toVersion}: migrated ${report.migrated}, unchanged ${report.skipped}, failed ${report.failed.length}`,
+    );
     for (const f of report.failed) console.log(`  ${f.workflowId}: ${f.error}`);
     await client.connection.close();
   });
@@ -104,7 +119,12 @@ seq
 program
   .command('simulate <sequence>')
   .description('run a sequence through the real workflow on the time-skipping server and print the timeline')
-  .option('--event <at:type>', 'scripted event, e.g. 2d:email_click (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option(
+    '--event <at:type>',
+    'scripted event, e.g. 2d:email_click (repeatable)',
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .option('--horizon <duration>', 'how long to simulate', '90d')
   .option('--profile <json>', 'lead profile (no email), e.g. {"seniority":"vp","companySize":200}', '{}')
   .action(async (id: string, o: { event: string[]; horizon: string; profile: string }) => {
@@ -114,15 +134,25 @@ program
     const { DefaultLogger, Runtime } = await import('@temporalio/worker');
     Runtime.install({ logger: new DefaultLogger('WARN') }); // the timeline is the output, not worker chatter
     const sequence = catalog.latest(id);
-    if (!sequence) throw new InvalidArgumentError(`unknown sequence '${id}' (known: ${catalog.ids().join(', ')})`);
+    if (!sequence)
+      throw new InvalidArgumentError(`unknown sequence '${id}' (known: ${catalog.ids().join(', ')})`);
     const events = o.event.map((spec) => {
       const [at, type] = spec.split(':');
       const parsed = EventType.safeParse(type);
-      if (!at || !parsed.success) throw new InvalidArgumentError(`--event '${spec}': expected <duration>:<event type>`);
+      if (!at || !parsed.success)
+        throw new InvalidArgumentError(`--event '${spec}': expected <duration>:<event type>`);
       return { at, type: parsed.data };
     });
-    const { timeline, final } = await simulate(sequence, { fields: {}, tags: [], ...JSON.parse(o.profile) }, events, { horizon: o.horizon });
-    for (const t of timeline) console.log(`day ${(t.offsetMs / 86_400_000).toFixed(2).padStart(6)}  ${t.kind.padEnd(12)} ${t.detail}`);
+    const { timeline, final } = await simulate(
+      sequence,
+      { fields: {}, tags: [], ...JSON.parse(o.profile) },
+      events,
+      { horizon: o.horizon },
+    );
+    for (const t of timeline)
+      console.log(
+        `day ${(t.offsetMs / 86_400_000).toFixed(2).padStart(6)}  ${t.kind.padEnd(12)} ${t.detail}`,
+      );
     console.log(`\nfinal stage: ${final.stage}; scores ${JSON.stringify(final.scores)}`);
   });
 

@@ -62,4 +62,5 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
 }
 
 export const loadAppEnv = (env: NodeJS.ProcessEnv = process.env): AppEnv => parseEnv(AppEnv, env);
-export const loadTemporalEnv = (env: NodeJS.ProcessEnv = process.env): TemporalEnv => parseEnv(TemporalEnv, env);
+export const loadTemporalEnv = (env: NodeJS.ProcessEnv = process.env): TemporalEnv =>
+  parseEnv(TemporalEnv, env);

@@ -30,7 +30,17 @@ export const EVENT_TYPES = [
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;
 
-export const Channel = z.enum(['email', 'web', 'social', 'webinar', 'product', 'sales', 'ads', 'import', 'other']);
+export const Channel = z.enum([
+  'email',
+  'web',
+  'social',
+  'webinar',
+  'product',
+  'sales',
+  'ads',
+  'import',
+  'other',
+]);
 export type Channel = z.infer<typeof Channel>;
 
 /** Free-form properties: scalar values only, so rules can match on them and history stays small. */

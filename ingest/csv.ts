@@ -5,7 +5,7 @@
 // created, enrolled and, if Temporal is down, delivered later by the outbox.
 import { type Readable, Transform } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { ingestEvent, type IngestContext, type ProfileInput } from './events.ts';
+import { type IngestContext, ingestEvent, type ProfileInput } from './events.ts';
 import { Semaphore } from './limit.ts';
 
 export interface RowIssue {
@@ -21,7 +21,9 @@ export interface ImportRow {
   sequence?: string;
 }
 
-export type RowParser = (cells: Record<string, string>) => { ok: true; value: ImportRow } | { ok: false; issues: Array<{ field: string; message: string }> };
+export type RowParser = (
+  cells: Record<string, string>,
+) => { ok: true; value: ImportRow } | { ok: false; issues: Array<{ field: string; message: string }> };
 
 export interface ImportOptions {
   importId: string;
@@ -76,17 +78,33 @@ class ByteLimit extends Transform {
   constructor(private readonly max: number) {
     super();
   }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void) {
+  override _transform(
+    chunk: Buffer,
+    _enc: BufferEncoding,
+    done: (err?: Error | null, data?: Buffer) => void,
+  ) {
     this.bytes += chunk.length;
     if (this.bytes > this.max) done(new RangeError(`the file is larger than ${this.max} bytes`));
     else done(null, chunk);
   }
 }
 
-export async function importCsv(ctx: IngestContext, source: Readable, opts: ImportOptions): Promise<ImportReport> {
+export async function importCsv(
+  ctx: IngestContext,
+  source: Readable,
+  opts: ImportOptions,
+): Promise<ImportReport> {
   const maxIssues = opts.maxIssues ?? 1_000;
   const maxRows = opts.maxRows ?? 100_000;
-  const report: ImportReport = { importId: opts.importId, accepted: 0, undelivered: 0, rejected: [], rejectedRows: 0, truncated: false, complete: true };
+  const report: ImportReport = {
+    importId: opts.importId,
+    accepted: 0,
+    undelivered: 0,
+    rejected: [],
+    rejectedRows: 0,
+    truncated: false,
+    complete: true,
+  };
   const rejectedRows = new Set<number>();
   const reject = (row: number, field: string, message: string) => {
     rejectedRows.add(row);
@@ -211,7 +229,8 @@ export async function importCsv(ctx: IngestContext, source: Readable, opts: Impo
   }
   detach();
   await slots.idle();
-  if (!header && !limitError && report.complete) throw new CsvHeaderError([{ field: 'body', message: 'the file is empty: a header line is required' }]);
+  if (!header && !limitError && report.complete)
+    throw new CsvHeaderError([{ field: 'body', message: 'the file is empty: a header line is required' }]);
   report.rejected.sort((a, b) => a.row - b.row);
   report.rejectedRows = rejectedRows.size;
   if (limitError) {
@@ -227,11 +246,16 @@ function checkHeader(record: string[], opts: ImportOptions): string[] {
   const seen = new Set<string>();
   header.forEach((col, i) => {
     if (!col) issues.push({ field: `columns[${i}]`, message: 'empty column name' });
-    else if (!opts.columns.includes(col)) issues.push({ field: `columns.${col.slice(0, 64)}`, message: `unknown column (known: ${opts.columns.join(', ')})` });
+    else if (!opts.columns.includes(col))
+      issues.push({
+        field: `columns.${col.slice(0, 64)}`,
+        message: `unknown column (known: ${opts.columns.join(', ')})`,
+      });
     else if (seen.has(col)) issues.push({ field: `columns.${col}`, message: 'column appears twice' });
     seen.add(col);
   });
-  for (const col of opts.required) if (!seen.has(col)) issues.push({ field: `columns.${col}`, message: 'required column is missing' });
+  for (const col of opts.required)
+    if (!seen.has(col)) issues.push({ field: `columns.${col}`, message: 'required column is missing' });
   if (issues.length) throw new CsvHeaderError(issues);
   return header;
 }

@@ -6,7 +6,12 @@ import type { Db } from '../db/client.ts';
 import type { EngagementEvent, EventType } from '../domain/events.ts';
 import { type LeadProfileInput, normaliseEmail } from '../domain/profile.ts';
 import { type ApiMetrics, ingestOutcome } from '../observability/metrics.ts';
-import { eventSignal, leadWorkflowId, profileSignal, type WorkflowProfile } from '../workflows/definitions.ts';
+import {
+  eventSignal,
+  leadWorkflowId,
+  profileSignal,
+  type WorkflowProfile,
+} from '../workflows/definitions.ts';
 import type { leadWorkflow } from '../workflows/lead.ts';
 import { mapLimit } from './limit.ts';
 
@@ -56,14 +61,23 @@ const PROFILE_COLUMNS = ['firstName', 'lastName', 'company', 'title', 'country',
 type ProfileColumn = (typeof PROFILE_COLUMNS)[number];
 const isColumn = (k: string): k is ProfileColumn => (PROFILE_COLUMNS as readonly string[]).includes(k);
 
-export function workflowProfile(lead: { email: string | null; profile: unknown } & Partial<Record<ProfileColumn, string | null>>): WorkflowProfile {
+export function workflowProfile(
+  lead: { email: string | null; profile: unknown } & Partial<Record<ProfileColumn, string | null>>,
+): WorkflowProfile {
   const stored = (lead.profile ?? {}) as WorkflowProfile;
   const columns = Object.fromEntries(PROFILE_COLUMNS.filter((k) => lead[k]).map((k) => [k, lead[k]]));
-  return { ...stored, ...columns, fields: stored.fields ?? {}, tags: stored.tags ?? [], emailDomain: lead.email?.split('@')[1] };
+  return {
+    ...stored,
+    ...columns,
+    fields: stored.fields ?? {},
+    tags: stored.tags ?? [],
+    emailDomain: lead.email?.split('@')[1],
+  };
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const definedOnly = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const definedOnly = <T extends object>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export interface UpsertResult {
   lead: Awaited<ReturnType<Db['lead']['findUniqueOrThrow']>>;
@@ -96,14 +110,19 @@ export async function upsertLead(db: Db, email: string, profile: ProfileInput = 
     const attributes = Object.fromEntries(Object.entries(changed).filter(([k]) => !isColumn(k)));
     const lead = await db.lead.update({
       where: { id: existing.id },
-      data: { ...columns, ...(Object.keys(attributes).length ? { profile: { ...stored, ...attributes } as object } : {}) },
+      data: {
+        ...columns,
+        ...(Object.keys(attributes).length ? { profile: { ...stored, ...attributes } as object } : {}),
+      },
     });
     return { lead, created: false, changed: changed as Partial<WorkflowProfile> };
   }
   const columns = Object.fromEntries(Object.entries(given).filter(([k]) => isColumn(k)));
   const attributes = Object.fromEntries(Object.entries(given).filter(([k]) => !isColumn(k)));
   try {
-    const lead = await db.lead.create({ data: { email: normalised, ...columns, profile: attributes as object } });
+    const lead = await db.lead.create({
+      data: { email: normalised, ...columns, profile: attributes as object },
+    });
     return { lead, created: true, changed: {} };
   } catch (err) {
     // Two requests for a new address raced: the other created it; merge into it.
@@ -113,21 +132,30 @@ export async function upsertLead(db: Db, email: string, profile: ProfileInput = 
 }
 
 /** Tells a running lead workflow about profile changes; false when there is none or it is unreachable. */
-export async function signalProfile(ctx: IngestContext, leadId: string, changed: Partial<WorkflowProfile>): Promise<boolean> {
+export async function signalProfile(
+  ctx: IngestContext,
+  leadId: string,
+  changed: Partial<WorkflowProfile>,
+): Promise<boolean> {
   if (Object.keys(changed).length === 0) return false;
   try {
-    await withDeadline(ctx, () => ctx.temporal.workflow.getHandle(leadWorkflowId(leadId)).signal(profileSignal, changed));
+    await withDeadline(ctx, () =>
+      ctx.temporal.workflow.getHandle(leadWorkflowId(leadId)).signal(profileSignal, changed),
+    );
     return true;
   } catch (err) {
     // No journey yet: it will start from the stored profile.
-    if (!(err instanceof WorkflowNotFoundError)) ctx.log?.warn({ err: errorSummary(err), leadId }, 'profile stored; workflow not signalled');
+    if (!(err instanceof WorkflowNotFoundError))
+      ctx.log?.warn({ err: errorSummary(err), leadId }, 'profile stored; workflow not signalled');
     return false;
   }
 }
 
 async function duplicateOf(db: Db, clientEventId: string): Promise<IngestResult | undefined> {
   const dup = await db.engagementEvent.findUnique({ where: { clientEventId } });
-  return dup ? { leadId: dup.leadId, eventId: dup.id, duplicate: true, delivered: dup.deliveredAt !== null } : undefined;
+  return dup
+    ? { leadId: dup.leadId, eventId: dup.id, duplicate: true, delivered: dup.deliveredAt !== null }
+    : undefined;
 }
 
 /** Stores one event (idempotent by clientEventId), then delivers it; a failed delivery is left to the outbox. */
@@ -176,7 +204,11 @@ export type BatchOutcome = { ok: true; result: IngestResult } | { ok: false; err
  * Ingests several events: events of one lead in order, different leads `concurrency` at a time.
  * Every item gets its own outcome: one failing store does not lose the others.
  */
-export async function ingestMany(ctx: IngestContext, inputs: readonly IncomingEvent[], concurrency = 8): Promise<BatchOutcome[]> {
+export async function ingestMany(
+  ctx: IngestContext,
+  inputs: readonly IncomingEvent[],
+  concurrency = 8,
+): Promise<BatchOutcome[]> {
   const groups = new Map<string, number[]>();
   inputs.forEach((input, i) => {
     const key = normaliseEmail(input.email);
@@ -199,12 +231,24 @@ type StoredEvent = Awaited<ReturnType<Db['engagementEvent']['findUniqueOrThrow']
 type StoredLead = UpsertResult['lead'];
 
 /** Signals (or starts) the lead's workflow with one stored event; marks it delivered. */
-export async function deliverEvent(ctx: IngestContext, eventId: string, sequenceId?: string): Promise<boolean> {
-  const row = await ctx.db.engagementEvent.findUniqueOrThrow({ where: { id: eventId }, include: { lead: true } });
+export async function deliverEvent(
+  ctx: IngestContext,
+  eventId: string,
+  sequenceId?: string,
+): Promise<boolean> {
+  const row = await ctx.db.engagementEvent.findUniqueOrThrow({
+    where: { id: eventId },
+    include: { lead: true },
+  });
   return deliverStored(ctx, row, row.lead, sequenceId);
 }
 
-async function deliverStored(ctx: IngestContext, row: StoredEvent, lead: StoredLead, sequenceId?: string): Promise<boolean> {
+async function deliverStored(
+  ctx: IngestContext,
+  row: StoredEvent,
+  lead: StoredLead,
+  sequenceId?: string,
+): Promise<boolean> {
   if (lead.erasedAt) {
     await ctx.db.engagementEvent.update({ where: { id: row.id }, data: { deliveredAt: new Date() } });
     return false;
@@ -221,7 +265,14 @@ async function deliverStored(ctx: IngestContext, row: StoredEvent, lead: StoredL
     ctx.temporal.workflow.signalWithStart<typeof leadWorkflow, [EngagementEvent]>('leadWorkflow', {
       workflowId: leadWorkflowId(row.leadId),
       taskQueue: ctx.taskQueue,
-      args: [{ leadId: row.leadId, profile: workflowProfile(lead), sequenceId: sequenceId ?? row.sequenceId ?? undefined, searchAttributes: ctx.searchAttributes }],
+      args: [
+        {
+          leadId: row.leadId,
+          profile: workflowProfile(lead),
+          sequenceId: sequenceId ?? row.sequenceId ?? undefined,
+          searchAttributes: ctx.searchAttributes,
+        },
+      ],
       signal: eventSignal,
       signalArgs: [event],
     }),

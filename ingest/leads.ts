@@ -2,7 +2,14 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import { eraseSignal, leadWorkflowId } from '../workflows/definitions.ts';
-import { errorSummary, type IngestContext, type ProfileInput, signalProfile, upsertLead, withDeadline } from './events.ts';
+import {
+  errorSummary,
+  type IngestContext,
+  type ProfileInput,
+  signalProfile,
+  upsertLead,
+  withDeadline,
+} from './events.ts';
 
 export interface SaveLeadResult {
   leadId: string;
@@ -14,7 +21,11 @@ export interface SaveLeadResult {
 }
 
 /** Creates or updates a lead's profile (merge by normalised email); signals a running workflow. */
-export async function saveLead(ctx: IngestContext, email: string, profile: ProfileInput): Promise<SaveLeadResult> {
+export async function saveLead(
+  ctx: IngestContext,
+  email: string,
+  profile: ProfileInput,
+): Promise<SaveLeadResult> {
   const { lead, created, changed } = await upsertLead(ctx.db, email, profile);
   const signalled = created ? false : await signalProfile(ctx, lead.id, changed);
   return { leadId: lead.id, created, changed: Object.keys(changed), signalled };
@@ -38,11 +49,17 @@ export async function requestErasure(ctx: IngestContext, leadId: string): Promis
   if (!lead) return { status: 'not_found' };
   if (lead.erasedAt) return { status: 'erased' };
   try {
-    await withDeadline(ctx, () => ctx.temporal.workflow.getHandle(leadWorkflowId(leadId)).signal(eraseSignal));
+    await withDeadline(ctx, () =>
+      ctx.temporal.workflow.getHandle(leadWorkflowId(leadId)).signal(eraseSignal),
+    );
     return { status: 'requested' };
   } catch (err) {
     const notRunning = err instanceof WorkflowNotFoundError;
-    if (!notRunning) ctx.log?.warn({ err: errorSummary(err), leadId }, 'erase: workflow unreachable; erasing in the database');
+    if (!notRunning)
+      ctx.log?.warn(
+        { err: errorSummary(err), leadId },
+        'erase: workflow unreachable; erasing in the database',
+      );
     await eraseInDb(ctx.db, leadId);
     return { status: 'erased_directly', workflow: notRunning ? 'none' : 'unreachable' };
   }
@@ -56,7 +73,17 @@ export async function eraseInDb(db: Db, leadId: string, at = new Date()): Promis
   await db.$transaction([
     db.lead.updateMany({
       where: { id: leadId },
-      data: { email: null, firstName: null, lastName: null, company: null, title: null, country: null, timezone: null, profile: {}, erasedAt: at },
+      data: {
+        email: null,
+        firstName: null,
+        lastName: null,
+        company: null,
+        title: null,
+        country: null,
+        timezone: null,
+        profile: {},
+        erasedAt: at,
+      },
     }),
     db.engagementEvent.updateMany({ where: { leadId }, data: { properties: {} } }),
   ]);

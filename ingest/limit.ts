@@ -47,7 +47,11 @@ export class Semaphore {
 }
 
 /** Maps `items` through `fn` with at most `max` calls in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], max: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  max: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(max, items.length) }, async () => {

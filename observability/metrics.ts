@@ -44,7 +44,8 @@ export function createApiMetrics(db?: Db): ApiMetrics {
   }
   return {
     registry,
-    observeRequest: (method, route, status, seconds) => requests.observe({ method, route, status: String(status) }, seconds),
+    observeRequest: (method, route, status, seconds) =>
+      requests.observe({ method, route, status: String(status) }, seconds),
     countIngested: (outcome) => ingested.inc({ outcome }),
   };
 }

@@ -20,10 +20,21 @@ export interface MigrationReport {
 
 export async function migrateSequence(
   client: Client,
-  opts: { sequenceId: string; toVersion?: number; policy?: MigrationPolicy; dryRun?: boolean; concurrency?: number },
+  opts: {
+    sequenceId: string;
+    toVersion?: number;
+    policy?: MigrationPolicy;
+    dryRun?: boolean;
+    concurrency?: number;
+  },
 ): Promise<MigrationReport> {
-  const target = opts.toVersion ? catalog.get(opts.sequenceId, opts.toVersion) : catalog.latest(opts.sequenceId);
-  if (!target) throw new Error(`sequence: '${opts.sequenceId}${opts.toVersion ? `@${opts.toVersion}` : ''}' is not in the catalog`);
+  const target = opts.toVersion
+    ? catalog.get(opts.sequenceId, opts.toVersion)
+    : catalog.latest(opts.sequenceId);
+  if (!target)
+    throw new Error(
+      `sequence: '${opts.sequenceId}${opts.toVersion ? `@${opts.toVersion}` : ''}' is not in the catalog`,
+    );
   const policy = opts.policy ?? target.migration;
   const report: MigrationReport = {
     sequenceId: target.id,
@@ -51,10 +62,15 @@ export async function migrateSequence(
       return;
     }
     try {
-      await handle.executeUpdate(migrateUpdate, { args: [{ sequenceId: target.id, toVersion: target.version, policy }] });
+      await handle.executeUpdate(migrateUpdate, {
+        args: [{ sequenceId: target.id, toVersion: target.version, policy }],
+      });
       report.migrated++;
     } catch (err) {
-      report.failed.push({ workflowId, error: (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : String(err) });
+      report.failed.push({
+        workflowId,
+        error: (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : String(err),
+      });
     }
   };
   // Bounded fan-out: thousands of leads must not open thousands of concurrent updates.

@@ -6,7 +6,13 @@ import { longCycleNurtureV1 } from './long-cycle-nurture.ts';
 import { mqlAccelerationV1 } from './mql-acceleration.ts';
 import { postRejectionV1 } from './post-rejection.ts';
 
-export const SEQUENCES: readonly Sequence[] = [leadMagnetV1, leadMagnetV2, mqlAccelerationV1, longCycleNurtureV1, postRejectionV1];
+export const SEQUENCES: readonly Sequence[] = [
+  leadMagnetV1,
+  leadMagnetV2,
+  mqlAccelerationV1,
+  longCycleNurtureV1,
+  postRejectionV1,
+];
 
 /** Where new leads start, where silent ones go, where rejected ones go. */
 export const DEFAULT_SEQUENCE = 'lead-magnet';

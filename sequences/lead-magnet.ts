@@ -3,7 +3,14 @@
 // lead to long-cycle nurture instead of marking it dead.
 import { defineSequence, goal, on, recycle, send, tag, wait, waitFor } from '../domain/sequence/index.ts';
 
-const engaged = on(['email_click', 'email_reply', 'page_view', 'content_download', 'webinar_registered', 'form_submitted']);
+const engaged = on([
+  'email_click',
+  'email_reply',
+  'page_view',
+  'content_download',
+  'webinar_registered',
+  'form_submitted',
+]);
 const firstEngagement = waitFor(engaged, {
   id: 'first-engagement',
   timeout: '7d',

@@ -1,12 +1,23 @@
 // MQL acceleration for pricing-page visitors (seeds: pricing visits are intent): one targeted
 // follow-up, then either a hand-raise (scoring hands off at once) or a check of the intent score.
-import { branch, defineSequence, handoff, on, recycle, send, wait, waitFor, when } from '../domain/sequence/index.ts';
+import {
+  branch,
+  defineSequence,
+  handoff,
+  on,
+  recycle,
+  send,
+  wait,
+  waitFor,
+  when,
+} from '../domain/sequence/index.ts';
 
 export const mqlAccelerationV1 = defineSequence({
   id: 'mql-acceleration',
   version: 1,
   name: 'MQL acceleration (pricing visitors)',
-  description: 'Pricing-page visitors get a pricing follow-up; strong intent goes to sales, the rest to nurture.',
+  description:
+    'Pricing-page visitors get a pricing follow-up; strong intent goes to sales, the rest to nurture.',
   steps: [
     send('pricing-followup', { id: 'pricing-followup' }),
     waitFor(on(['demo_request', 'contact_request', 'pricing_request']), {

@@ -7,7 +7,11 @@ export const postRejectionV1 = defineSequence({
   version: 1,
   name: 'Post-rejection recycle',
   description: 'Two quiet weeks, a check-in, then long-cycle nurture.',
-  steps: [wait('14d', { id: 'quiet' }), send('recycle-checkin', { id: 'checkin' }), wait('14d', { id: 'after-checkin' })],
+  steps: [
+    wait('14d', { id: 'quiet' }),
+    send('recycle-checkin', { id: 'checkin' }),
+    wait('14d', { id: 'after-checkin' }),
+  ],
   onComplete: { recycleTo: 'long-cycle-nurture' },
   migration: 'keep',
 });

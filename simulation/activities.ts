@@ -25,7 +25,11 @@ export function createSimulationActivities(
   effects: SimulatedEffect[],
   opts: { team?: SalesTeam; bounce?: (template: string) => boolean } = {},
 ): Activities {
-  const team: SalesTeam = opts.team ?? { reps: [{ email: 'rep@example.test', territories: [] }], manager: 'manager@example.test', accounts: {} };
+  const team: SalesTeam = opts.team ?? {
+    reps: [{ email: 'rep@example.test', territories: [] }],
+    manager: 'manager@example.test',
+    accounts: {},
+  };
   const sent = new Set<string>();
   const record = (e: Omit<SimulatedEffect, 'at'>) => effects.push({ ...e, at: now() });
   return {

@@ -4,11 +4,18 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { EngagementEvent, EventType } from '../domain/events.ts';
+import { type Duration, parseDuration } from '../domain/sequence/duration.ts';
 import type { Sequence } from '../domain/sequence/index.ts';
-import { parseDuration, type Duration } from '../domain/sequence/duration.ts';
 import { findTestServer } from '../temporal/binaries.ts';
 import { bundleWorkflows } from '../worker/create.ts';
-import { eventSignal, feedbackUpdate, type LeadSnapshot, type SalesFeedback, stateQuery, type WorkflowProfile } from '../workflows/definitions.ts';
+import {
+  eventSignal,
+  feedbackUpdate,
+  type LeadSnapshot,
+  type SalesFeedback,
+  stateQuery,
+  type WorkflowProfile,
+} from '../workflows/definitions.ts';
 import { createSimulationActivities, type SimulatedEffect } from './activities.ts';
 
 export interface ScriptedEvent {
@@ -47,7 +54,10 @@ export async function simulate(
 ): Promise<SimulationResult> {
   const path = findTestServer();
   const env =
-    opts.env ?? (await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {}));
+    opts.env ??
+    (await TestWorkflowEnvironment.createTimeSkipping(
+      path ? { server: { executable: { type: 'existing-path', path } } } : {},
+    ));
   const effects: SimulatedEffect[] = [];
   const taskQueue = `simulate-${sequence.id}-${Math.random().toString(36).slice(2)}`;
   bundle ??= await bundleWorkflows();
@@ -63,7 +73,9 @@ export async function simulate(
       const handle = await env.client.workflow.start('leadWorkflow', {
         taskQueue,
         workflowId: `lead-${leadId}`,
-        args: [{ leadId, profile, sequenceId: sequence.id, inlineSequences: [sequence], searchAttributes: false }],
+        args: [
+          { leadId, profile, sequenceId: sequence.id, inlineSequences: [sequence], searchAttributes: false },
+        ],
       });
       const start = (await handle.describe()).startTime.getTime();
       type Step = { at: number; run: () => Promise<unknown> };
@@ -80,7 +92,10 @@ export async function simulate(
               scored: e.scored ?? true,
             }),
         })),
-        ...(opts.feedback ?? []).map((f) => ({ at: parseDuration(f.at), run: () => handle.executeUpdate(feedbackUpdate, { args: [f.feedback] }) })),
+        ...(opts.feedback ?? []).map((f) => ({
+          at: parseDuration(f.at),
+          run: () => handle.executeUpdate(feedbackUpdate, { args: [f.feedback] }),
+        })),
       ].sort((a, b) => a.at - b.at);
 
       let elapsed = 0;
@@ -94,7 +109,9 @@ export async function simulate(
       const final = await handle.query(stateQuery);
       const timeline = [
         ...effects.map((e) => ({ offsetMs: e.at - start, kind: e.kind, detail: e.detail })),
-        ...final.timeline.filter((t) => t.kind !== 'sent' && t.kind !== 'stage').map((t) => ({ offsetMs: t.at - start, kind: t.kind, detail: t.detail })),
+        ...final.timeline
+          .filter((t) => t.kind !== 'sent' && t.kind !== 'stage')
+          .map((t) => ({ offsetMs: t.at - start, kind: t.kind, detail: t.detail })),
       ].sort((a, b) => a.offsetMs - b.offsetMs);
       await handle.terminate('simulation finished');
       return { timeline, final };

@@ -34,7 +34,17 @@ export interface HandoffRef {
 
 export interface TimelineEntry {
   at: number;
-  kind: 'sent' | 'suppressed' | 'deferred' | 'stage' | 'enrolled' | 'exited' | 'handoff' | 'event' | 'goal' | 'feedback';
+  kind:
+    | 'sent'
+    | 'suppressed'
+    | 'deferred'
+    | 'stage'
+    | 'enrolled'
+    | 'exited'
+    | 'handoff'
+    | 'event'
+    | 'goal'
+    | 'feedback';
   detail: string;
 }
 

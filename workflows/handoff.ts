@@ -1,10 +1,17 @@
 // Handoff to sales as its own workflow: route an owner, notify by email and signed webhook at once,
 // then hold the service level: remind, escalate to a manager, and give up (back to nurture) if
 // nobody answers. The lead workflow applies sales' answer; this one only keeps the clock.
-import { CancellationScope, condition, isCancellation, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { routeOwner } from '../domain/handoff/routing.ts';
-import { type HandoffInput, type HandoffResult, answeredSignal } from './definitions.ts';
+import { answeredSignal, type HandoffInput, type HandoffResult } from './definitions.ts';
 
 const { saveHandoff, notifySales } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -19,7 +26,11 @@ const { deliverWebhook } = proxyActivities<Activities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 
-export const DEFAULT_SLA = { reminderMs: 4 * 3_600_000, escalateMs: 24 * 3_600_000, expireMs: 72 * 3_600_000 };
+export const DEFAULT_SLA = {
+  reminderMs: 4 * 3_600_000,
+  escalateMs: 24 * 3_600_000,
+  expireMs: 72 * 3_600_000,
+};
 
 export async function handoffWorkflow(input: HandoffInput): Promise<HandoffResult> {
   const sla = input.sla ?? DEFAULT_SLA;
@@ -30,8 +41,20 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HandoffResul
 
   const team = await loadSalesTeam();
   const owner = routeOwner(team, { leadId: input.leadId, profile: input.profile });
-  await saveHandoff({ handoffId: input.handoffId, leadId: input.leadId, owner: owner.email, status: 'pending', reasons: input.reasons });
-  const payload = { handoffId: input.handoffId, leadId: input.leadId, owner: owner.email, scores: input.scores, reasons: input.reasons };
+  await saveHandoff({
+    handoffId: input.handoffId,
+    leadId: input.leadId,
+    owner: owner.email,
+    status: 'pending',
+    reasons: input.reasons,
+  });
+  const payload = {
+    handoffId: input.handoffId,
+    leadId: input.leadId,
+    owner: owner.email,
+    scores: input.scores,
+    reasons: input.reasons,
+  };
   await Promise.all([
     notifySales({ kind: 'new', to: owner.email, ...payload }),
     deliverWebhook({ event: 'lead.handoff', payload }),
@@ -39,13 +62,20 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HandoffResul
 
   try {
     const start = Date.now();
-    const waitUntil = async (ms: number) => condition(() => answer !== undefined, Math.max(0, start + ms - Date.now()));
+    const waitUntil = async (ms: number) =>
+      condition(() => answer !== undefined, Math.max(0, start + ms - Date.now()));
     if (!(await waitUntil(sla.reminderMs))) {
       await notifySales({ kind: 'reminder', to: owner.email, ...payload });
       if (!(await waitUntil(sla.escalateMs))) {
         await notifySales({ kind: 'escalation', to: owner.manager ?? team.manager, ...payload });
         if (!(await waitUntil(sla.expireMs))) {
-          await saveHandoff({ handoffId: input.handoffId, leadId: input.leadId, owner: owner.email, status: 'expired', reasons: input.reasons });
+          await saveHandoff({
+            handoffId: input.handoffId,
+            leadId: input.leadId,
+            owner: owner.email,
+            status: 'expired',
+            reasons: input.reasons,
+          });
           await deliverWebhook({ event: 'lead.handoff_expired', payload });
           return { outcome: 'expired', owner: owner.email };
         }
@@ -55,11 +85,29 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HandoffResul
     if (!isCancellation(err)) throw err;
     // Lead erased while the handoff was open: close the row, nothing more.
     await CancellationScope.nonCancellable(() =>
-      saveHandoff({ handoffId: input.handoffId, leadId: input.leadId, owner: owner.email, status: 'cancelled', reasons: input.reasons }),
+      saveHandoff({
+        handoffId: input.handoffId,
+        leadId: input.leadId,
+        owner: owner.email,
+        status: 'cancelled',
+        reasons: input.reasons,
+      }),
     );
     return { outcome: 'cancelled', owner: owner.email };
   }
-  const status = answer?.kind === 'reject' ? 'rejected' : answer?.kind === 'accept' ? 'accepted' : (answer?.kind ?? 'answered');
-  await saveHandoff({ handoffId: input.handoffId, leadId: input.leadId, owner: owner.email, status, reasons: input.reasons, feedbackBy: answer?.actor });
+  const status =
+    answer?.kind === 'reject'
+      ? 'rejected'
+      : answer?.kind === 'accept'
+        ? 'accepted'
+        : (answer?.kind ?? 'answered');
+  await saveHandoff({
+    handoffId: input.handoffId,
+    leadId: input.leadId,
+    owner: owner.email,
+    status,
+    reasons: input.reasons,
+    feedbackBy: answer?.actor,
+  });
   return { outcome: 'answered', owner: owner.email };
 }

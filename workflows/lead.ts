@@ -3,13 +3,13 @@
 // scoring or the sequence says so, and recycles silent or rejected leads to nurture.
 import {
   ApplicationFailure,
-  type ChildWorkflowHandle,
-  ParentClosePolicy,
   allHandlersFinished,
+  type ChildWorkflowHandle,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -18,25 +18,32 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { EngagementEvent } from '../domain/events.ts';
-import { type ReasonCode, type Stage, canTransition, transition } from '../domain/lifecycle/index.ts';
-import { type ConditionContext, END, compile, evaluate, matchesEvent, pickVariant } from '../domain/sequence/index.ts';
+import { canTransition, type ReasonCode, type Stage, transition } from '../domain/lifecycle/index.ts';
 import type { Program, Sequence } from '../domain/sequence/index.ts';
-import { DEFAULT_SEQUENCE, NURTURE_SEQUENCE, REJECTION_SEQUENCE, catalog } from '../sequences/index.ts';
 import {
-  type HandoffResult,
-  type LeadSnapshot,
-  type LeadState,
-  type LeadWorkflowInput,
-  type SalesFeedback,
+  type ConditionContext,
+  compile,
+  END,
+  evaluate,
+  matchesEvent,
+  pickVariant,
+} from '../domain/sequence/index.ts';
+import { catalog, DEFAULT_SEQUENCE, NURTURE_SEQUENCE, REJECTION_SEQUENCE } from '../sequences/index.ts';
+import {
   answeredSignal,
   enrolUpdate,
   eraseSignal,
   eventSignal,
   exitUpdate,
   feedbackUpdate,
+  type HandoffResult,
   handoffWorkflowId,
+  type LeadSnapshot,
+  type LeadState,
+  type LeadWorkflowInput,
   migrateUpdate,
   profileSignal,
+  type SalesFeedback,
   stateQuery,
   unsubscribeSignal,
 } from './definitions.ts';
@@ -88,7 +95,9 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
 
   // Sequences passed in the input (simulations, drafts under test) shadow the shipped catalog.
   const findSequence = (id: string, version?: number): Sequence | undefined => {
-    const inline = (input.inlineSequences ?? []).filter((s) => s.id === id && (version === undefined || s.version === version));
+    const inline = (input.inlineSequences ?? []).filter(
+      (s) => s.id === id && (version === undefined || s.version === version),
+    );
     if (inline.length) return inline.reduce((a, b) => (b.version > a.version ? b : a));
     return version === undefined ? catalog.latest(id) : catalog.get(id, version);
   };
@@ -143,7 +152,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     });
   };
 
-  const moveTo = async (to: Stage, reason: ReasonCode, actor: { kind: 'scoring_rule' | 'sales_user' | 'workflow' | 'operator'; id: string }, ruleIds: string[] = []) => {
+  const moveTo = async (
+    to: Stage,
+    reason: ReasonCode,
+    actor: { kind: 'scoring_rule' | 'sales_user' | 'workflow' | 'operator'; id: string },
+    ruleIds: string[] = [],
+  ) => {
     const t = transition(state.stage, to, { reason, actor, snapshot: state.scores, ruleIds, at: now() });
     state.counters.transitions += 1;
     await recordTransition({
@@ -162,7 +176,15 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     void deliverWebhook({
       event: 'lead.stage_changed',
       key: `${workflowInfo().workflowId}:${state.counters.transitions}`,
-      payload: { leadId: state.leadId, from: t.from, to: t.to, reason: t.reason, actor: `${t.actor.kind}:${t.actor.id}`, scores: t.snapshot, at: now() },
+      payload: {
+        leadId: state.leadId,
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+        actor: `${t.actor.kind}:${t.actor.id}`,
+        scores: t.snapshot,
+        at: now(),
+      },
     })
       .catch((err) => log.warn('stage-change webhook gave up', { error: String(err) }))
       .finally(() => {
@@ -174,7 +196,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     const inline = (input.inlineSequences ?? []).some((x) => x.id === sequenceId);
     const pinned = version ?? (inline ? undefined : await latestSequenceVersion({ sequenceId }));
     const seq = findSequence(sequenceId, pinned);
-    if (!seq) throw ApplicationFailure.nonRetryable(`unknown sequence '${sequenceId}${version ? `@${version}` : ''}'`);
+    if (!seq)
+      throw ApplicationFailure.nonRetryable(
+        `unknown sequence '${sequenceId}${version ? `@${version}` : ''}'`,
+      );
     state.counters.enrolments += 1;
     state.enrolment = {
       id: `${seq.id}@${seq.version}#${state.counters.enrolments}`,
@@ -194,9 +219,15 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   };
 
   /** Back to nurture, never dead: the stage says nurture and the long-cycle sequence takes over. */
-  const recycleTo = async (sequenceId: string, afterMs: number, reason: ReasonCode, actor = { kind: 'workflow' as const, id: 'sequence' }) => {
+  const recycleTo = async (
+    sequenceId: string,
+    afterMs: number,
+    reason: ReasonCode,
+    actor = { kind: 'workflow' as const, id: 'sequence' },
+  ) => {
     leaveSequence(`recycled to ${sequenceId}`);
-    if (state.stage !== 'nurture' && canTransition(state.stage, 'nurture', actor)) await moveTo('nurture', reason, actor);
+    if (state.stage !== 'nurture' && canTransition(state.stage, 'nurture', actor))
+      await moveTo('nurture', reason, actor);
     if (afterMs > 0) state.pending = { sequenceId, at: now() + afterMs, reason };
     else await enrol(sequenceId);
   };
@@ -214,7 +245,15 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     handoffResult = undefined;
     child = await startChild(handoffWorkflow, {
       workflowId,
-      args: [{ handoffId, leadId: state.leadId, scores: state.scores, reasons: state.explanation, profile: state.profile }],
+      args: [
+        {
+          handoffId,
+          leadId: state.leadId,
+          scores: state.scores,
+          reasons: state.explanation,
+          profile: state.profile,
+        },
+      ],
       // A handoff outlives a continue-as-new or a crash of this run: sales still gets reminded.
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
@@ -271,7 +310,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     // visit...) is a lead ("suspect"); an imported contact is one by declaration.
     const imported = fresh.find((e) => e.type === 'custom' && e.properties.name === 'imported');
     const promoter =
-      imported ?? fresh.find((e) => e.scored && !['newsletter_signup', 'unsubscribe', 'bounce', 'complaint'].includes(e.type));
+      imported ??
+      fresh.find(
+        (e) => e.scored && !['newsletter_signup', 'unsubscribe', 'bounce', 'complaint'].includes(e.type),
+      );
     if (state.stage === 'subscriber' && promoter) {
       await moveTo('lead', imported ? 'import' : 'form_submitted', { kind: 'workflow', id: promoter.type });
     }
@@ -281,11 +323,24 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     state.explanation = result.explanation;
     syncSearchAttributes();
 
-    if (result.decision === 'disqualify' && state.stage !== 'disqualified' && canTransition(state.stage, 'disqualified')) {
+    if (
+      result.decision === 'disqualify' &&
+      state.stage !== 'disqualified' &&
+      canTransition(state.stage, 'disqualified')
+    ) {
       leaveSequence('disqualified');
-      await moveTo('disqualified', 'disqualifier', { kind: 'scoring_rule', id: result.causes[0] ?? 'disqualifier' }, result.causes);
+      await moveTo(
+        'disqualified',
+        'disqualifier',
+        { kind: 'scoring_rule', id: result.causes[0] ?? 'disqualifier' },
+        result.causes,
+      );
     } else if (result.decision === 'mql') {
-      const reason: ReasonCode = result.handRaiser ? 'hand_raiser' : state.stage === 'nurture' ? 're_engaged' : 'score_threshold';
+      const reason: ReasonCode = result.handRaiser
+        ? 'hand_raiser'
+        : state.stage === 'nurture'
+          ? 're_engaged'
+          : 'score_threshold';
       await startHandoff(reason, result.causes, result.causes[0] ?? 'score');
     } else if (result.decision === 'recycle' && state.stage === 'mql' && !state.handoff) {
       await recycleTo(NURTURE_SEQUENCE, 0, 'no_engagement', { kind: 'workflow', id: 'scoring' });
@@ -300,7 +355,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     const stepId = currentProgram()?.instrs[e.pc]?.step.id;
     const next = compile(target);
     const pc = stepId === undefined ? undefined : next.byId.get(stepId);
-    note('enrolled', `${e.sequenceId}@${e.version} → @${toVersion} at ${pc === undefined ? 'start' : stepId}`);
+    note(
+      'enrolled',
+      `${e.sequenceId}@${e.version} → @${toVersion} at ${pc === undefined ? 'start' : stepId}`,
+    );
     e.version = toVersion;
     e.pc = pc ?? next.entry;
     if (pc === undefined) e.waitUntil = undefined;
@@ -363,7 +421,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   setHandler(profileSignal, (p) => {
     state.profile = { ...state.profile, ...p };
     // Rescore at the next loop turn: fit may have changed.
-    inbox.push({ id: `profile-${now()}-${state.events.length}`, type: 'custom', occurredAt: now(), properties: { name: 'profile_updated' }, scored: false });
+    inbox.push({
+      id: `profile-${now()}-${state.events.length}`,
+      type: 'custom',
+      occurredAt: now(),
+      properties: { name: 'profile_updated' },
+      scored: false,
+    });
   });
   setHandler(unsubscribeSignal, ({ reason }) => {
     state.unsubscribed = true;
@@ -418,10 +482,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     },
     {
       validator: ({ sequenceId, toVersion, policy }) => {
-        if (!['keep', 'move_at_next_wait', 'restart'].includes(policy)) throw new Error(`policy: unknown policy '${policy}'`);
+        if (!['keep', 'move_at_next_wait', 'restart'].includes(policy))
+          throw new Error(`policy: unknown policy '${policy}'`);
         const e = state.enrolment;
-        if (!e || e.sequenceId !== sequenceId) throw new Error(`sequenceId: the lead is not in '${sequenceId}'`);
-        if (!findSequence(sequenceId, toVersion)) throw new Error(`toVersion: '${sequenceId}@${toVersion}' does not exist`);
+        if (!e || e.sequenceId !== sequenceId)
+          throw new Error(`sequenceId: the lead is not in '${sequenceId}'`);
+        if (!findSequence(sequenceId, toVersion))
+          throw new Error(`toVersion: '${sequenceId}@${toVersion}' does not exist`);
         if (e.version >= toVersion) throw new Error(`toVersion: the lead is already on version ${e.version}`);
       },
     },
@@ -444,7 +511,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
         if (!target[fb.kind]) throw new Error(`kind: must be one of ${Object.keys(target).join(', ')}`);
         if (!target[fb.kind].includes(state.stage))
           throw new Error(`kind: '${fb.kind}' is not possible while the lead is '${state.stage}'`);
-        if ((fb.kind === 'reject' || fb.kind === 'lost') && !fb.reason?.trim()) throw new Error('reason: required for reject and lost');
+        if ((fb.kind === 'reject' || fb.kind === 'lost') && !fb.reason?.trim())
+          throw new Error('reason: required for reject and lost');
         if (fb.handoffId && state.handoff && fb.handoffId !== state.handoff.id)
           throw new Error(`handoffId: '${fb.handoffId}' is not the pending handoff`);
       },
@@ -469,7 +537,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     if (
       !state.handoff &&
       inbox.length === 0 &&
-      (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT))
+      (workflowInfo().continueAsNewSuggested ||
+        workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT))
     ) {
       await condition(() => allHandlersFinished() && webhooksInFlight === 0);
       // Signals that arrived while we waited would be lost with this run: absorb them first (a
@@ -486,7 +555,11 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       if (state.pending) {
         const { sequenceId, at } = state.pending;
         if (at <= now()) await enrol(sequenceId);
-        else await condition(() => interrupted() || state.enrolment !== undefined || state.pending === undefined, at - now());
+        else
+          await condition(
+            () => interrupted() || state.enrolment !== undefined || state.pending === undefined,
+            at - now(),
+          );
       } else {
         await condition(() => interrupted() || state.enrolment !== undefined || state.pending !== undefined);
       }
@@ -519,8 +592,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       const remaining = e.waitUntil - now();
       const version = e.version;
       const moved = () => state.enrolment !== e || e.pc !== pcAtStart || e.version !== version;
-      if (remaining > 0 && (await condition(() => interrupted() || moved(), remaining)))
-        return false;
+      if (remaining > 0 && (await condition(() => interrupted() || moved(), remaining))) return false;
       if (moved()) return false;
       e.waitUntil = undefined;
       return true;
@@ -534,10 +606,21 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
           e.pc = instr.next;
           break;
         }
-        const res = await sendEmail({ leadId: state.leadId, sendKey: `${state.leadId}/${e.id}:${step.id}`, template: step.template });
+        const res = await sendEmail({
+          leadId: state.leadId,
+          sendKey: `${state.leadId}/${e.id}:${step.id}`,
+          template: step.template,
+        });
         // A hard bounce must reach scoring even if the lead left the sequence meanwhile.
         if (res.status === 'bounced') {
-          inbox.push({ id: `bounce-${e.id}:${step.id}`, type: 'bounce', channel: 'email', occurredAt: now(), properties: {}, scored: true });
+          inbox.push({
+            id: `bounce-${e.id}:${step.id}`,
+            type: 'bounce',
+            channel: 'email',
+            occurredAt: now(),
+            properties: {},
+            scored: true,
+          });
         }
         if (state.enrolment !== e) break;
         if (res.status === 'deferred') {
@@ -545,7 +628,10 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
           note('deferred', `${step.template} until ${new Date(res.retryAt).toISOString()} (${res.reason})`);
           break;
         }
-        note(res.status === 'sent' ? 'sent' : 'suppressed', `${step.template}${res.status === 'sent' ? '' : ` (${res.reason})`}`);
+        note(
+          res.status === 'sent' ? 'sent' : 'suppressed',
+          `${step.template}${res.status === 'sent' ? '' : ` (${res.reason})`}`,
+        );
         e.pc = instr.next;
         break;
       }

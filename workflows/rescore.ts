@@ -1,7 +1,8 @@
 // Rescoring inside the workflow: the scoring model is pure and deterministic, so the workflow calls
 // it directly on every event instead of paying for an activity round trip.
-import { defaultScoringModel, explain, score } from '../domain/scoring/index.ts';
+
 import type { DecisionKind } from '../domain/scoring/index.ts';
+import { defaultScoringModel, explain, score } from '../domain/scoring/index.ts';
 import type { LeadState, Scores } from './definitions.ts';
 
 export interface Rescored {
@@ -16,9 +17,15 @@ export function rescore(state: Pick<LeadState, 'profile' | 'events' | 'stage'>, 
   const { emailDomain, ...profile } = state.profile;
   // The workflow never holds the address; domain rules (free mail, competitors, own staff) only need
   // the domain, so score a placeholder mailbox at the real domain.
-  const result = score(defaultScoringModel, { ...profile, email: emailDomain ? `lead@${emailDomain}` : undefined }, state.events, now, {
-    stage: state.stage,
-  });
+  const result = score(
+    defaultScoringModel,
+    { ...profile, email: emailDomain ? `lead@${emailDomain}` : undefined },
+    state.events,
+    now,
+    {
+      stage: state.stage,
+    },
+  );
   return {
     scores: result.totals,
     explanation: explain(result),

@@ -12,11 +12,23 @@ export const ScoreFit = defineSearchAttributeKey('ScoreFit', SearchAttributeType
 export const ScoreEngagement = defineSearchAttributeKey('ScoreEngagement', SearchAttributeType.DOUBLE);
 export const ScoreIntent = defineSearchAttributeKey('ScoreIntent', SearchAttributeType.DOUBLE);
 
-export const LEAD_SEARCH_ATTRIBUTES = [LeadStage, LeadSequence, LeadStep, ScoreFit, ScoreEngagement, ScoreIntent];
+export const LEAD_SEARCH_ATTRIBUTES = [
+  LeadStage,
+  LeadSequence,
+  LeadStep,
+  ScoreFit,
+  ScoreEngagement,
+  ScoreIntent,
+];
 
 let last = '';
 
-export function upsertLeadSearchAttributes(v: { stage: string; scores: Scores; sequence?: string; step?: string }): void {
+export function upsertLeadSearchAttributes(v: {
+  stage: string;
+  scores: Scores;
+  sequence?: string;
+  step?: string;
+}): void {
   const round = (n: number) => Math.round(n * 100) / 100;
   const next = {
     LeadStage: [v.stage],

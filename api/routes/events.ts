@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { type IncomingEvent, ingestEvent, ingestMany } from '../../ingest/events.ts';
 import { requireScope } from '../auth.ts';
 import { type Issue, rejectUnstorableText, sendError, zodIssues } from '../errors.ts';
-import { BatchBody, BatchItemResult, BatchResult, ErrorBody, EventAccepted, EventBody, MAX_BATCH } from '../schemas.ts';
+import {
+  BatchBody,
+  BatchItemResult,
+  BatchResult,
+  ErrorBody,
+  EventAccepted,
+  EventBody,
+  MAX_BATCH,
+} from '../schemas.ts';
 import type { ApiContext } from '../server.ts';
 
 /** The API body as the ingest layer takes it. */
@@ -31,7 +39,13 @@ export const eventRoutes =
           summary: 'Record an engagement event for a lead (created or merged by email)',
           description: 'Stored before the answer; 202 new, 200 when `clientEventId` was seen before.',
           body: EventBody,
-          response: { 202: EventAccepted, 200: EventAccepted, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+          response: {
+            202: EventAccepted,
+            200: EventAccepted,
+            400: ErrorBody,
+            401: ErrorBody,
+            403: ErrorBody,
+          },
         },
       },
       async (req, reply) => {
@@ -50,7 +64,13 @@ export const eventRoutes =
             'Valid items are accepted even when others are rejected; every item gets a result, and rejected items name ' +
             'their fields as `body.events[i].field`. 202 when at least one item was stored (or was a duplicate), 400 when none was valid.',
           body: BatchBody,
-          response: { 202: BatchResult, 400: BatchRefused, 401: ErrorBody, 403: ErrorBody, 503: BatchRefused },
+          response: {
+            202: BatchResult,
+            400: BatchRefused,
+            401: ErrorBody,
+            403: ErrorBody,
+            503: BatchRefused,
+          },
         },
       },
       async (req, reply) => {
@@ -60,7 +80,12 @@ export const eventRoutes =
         items.forEach((item, index) => {
           const parsed = EventBody.safeParse(item);
           if (parsed.success) valid.push({ index, input: incomingEvent(parsed.data) });
-          else results[index] = { index, status: 'rejected', issues: zodIssues(`body.events[${index}]`, parsed.error.issues) };
+          else
+            results[index] = {
+              index,
+              status: 'rejected',
+              issues: zodIssues(`body.events[${index}]`, parsed.error.issues),
+            };
         });
         const outcomes = await ingestMany(
           withLog(req),
@@ -70,14 +95,35 @@ export const eventRoutes =
           const { index } = valid[k] as { index: number };
           if (outcome.ok) {
             const r = outcome.result;
-            results[index] = { index, status: r.duplicate ? 'duplicate' : 'accepted', leadId: r.leadId, eventId: r.eventId, delivered: r.delivered };
+            results[index] = {
+              index,
+              status: r.duplicate ? 'duplicate' : 'accepted',
+              leadId: r.leadId,
+              eventId: r.eventId,
+              delivered: r.delivered,
+            };
           } else {
             req.log.error({ err: outcome.error, index }, 'batch item not stored');
-            results[index] = { index, status: 'failed', issues: [{ field: `body.events[${index}]`, message: 'not stored: temporarily unavailable, retry this item' }] };
+            results[index] = {
+              index,
+              status: 'failed',
+              issues: [
+                {
+                  field: `body.events[${index}]`,
+                  message: 'not stored: temporarily unavailable, retry this item',
+                },
+              ],
+            };
           }
         });
         const count = (s: ItemResult['status']) => results.filter((r) => r.status === s).length;
-        const body: BatchResultBody = { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), failed: count('failed'), results };
+        const body: BatchResultBody = {
+          accepted: count('accepted'),
+          duplicates: count('duplicate'),
+          rejected: count('rejected'),
+          failed: count('failed'),
+          results,
+        };
         if (body.accepted + body.duplicates > 0) return reply.code(202).send(body);
         const issues: Issue[] = results.flatMap((r) => r.issues ?? []);
         if (body.failed > 0 && body.rejected === 0)

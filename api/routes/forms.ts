@@ -25,7 +25,13 @@ export const formRoutes =
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           params: FormParams,
           body: FormBody,
-          response: { 202: EventAccepted, 200: EventAccepted, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+          response: {
+            202: EventAccepted,
+            200: EventAccepted,
+            400: ErrorBody,
+            401: ErrorBody,
+            403: ErrorBody,
+          },
         },
       },
       async (req, reply) => {
@@ -37,7 +43,11 @@ export const formRoutes =
             email,
             type: form.type,
             channel: 'web',
-            properties: { form: req.params.form, ...('properties' in form ? form.properties : {}), ...(page ? { page } : {}) },
+            properties: {
+              form: req.params.form,
+              ...('properties' in form ? form.properties : {}),
+              ...(page ? { page } : {}),
+            },
             profile,
             clientEventId,
           },

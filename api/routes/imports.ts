@@ -5,13 +5,21 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CsvHeaderError, CsvLimitError, type ImportRow, importCsv, type RowParser } from '../../ingest/csv.ts';
+import {
+  CsvHeaderError,
+  CsvLimitError,
+  type ImportRow,
+  importCsv,
+  type RowParser,
+} from '../../ingest/csv.ts';
 import { requireScope } from '../auth.ts';
 import { fieldPath, sendError, unstorable } from '../errors.ts';
 import { CSV_COLUMNS, CsvRow, ErrorBody, ImportQuery, ImportReport } from '../schemas.ts';
 import type { ApiContext } from '../server.ts';
 
-const ImportTooLarge = ErrorBody.extend({ report: ImportReport.optional().describe('what was imported before the limit') });
+const ImportTooLarge = ErrorBody.extend({
+  report: ImportReport.optional().describe('what was imported before the limit'),
+});
 
 export interface ImportLimits {
   maxBytes?: number;
@@ -34,7 +42,14 @@ export function csvRowParser(defaultSequence?: string): RowParser {
     }
     if (issues.length) return { ok: false, issues };
     const parsed = CsvRow.safeParse(cells);
-    if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ field: i.path.length ? fieldPath('', i.path) : 'row', message: i.message })) };
+    if (!parsed.success)
+      return {
+        ok: false,
+        issues: parsed.error.issues.map((i) => ({
+          field: i.path.length ? fieldPath('', i.path) : 'row',
+          message: i.message,
+        })),
+      };
     const r = parsed.data;
     const row: ImportRow = {
       email: r.email,
@@ -60,7 +75,8 @@ export const importRoutes =
   async (app) => {
     // Hand the raw request stream over: csv-parse reads it as it arrives (no body limit applies here;
     // the import has its own byte and row limits).
-    const raw = (_req: unknown, payload: Readable, done: (err: Error | null, body?: unknown) => void) => done(null, payload);
+    const raw = (_req: unknown, payload: Readable, done: (err: Error | null, body?: unknown) => void) =>
+      done(null, payload);
     app.addContentTypeParser(['text/csv', 'application/csv'], raw);
 
     app.post(
@@ -71,24 +87,38 @@ export const importRoutes =
           summary: 'Import leads from a CSV file (text/csv), streamed',
           description:
             `Header line required; known columns: ${CSV_COLUMNS.join(', ')} (email required; names are case-insensitive, ` +
-            "spaces and dashes read as underscores). Each valid row creates or updates the lead and enrols it; each " +
+            'spaces and dashes read as underscores). Each valid row creates or updates the lead and enrols it; each ' +
             'invalid row is reported as { row, field, message } with row = line number in the file (header = 1).',
           consumes: ['text/csv'],
           querystring: ImportQuery,
-          response: { 200: ImportReport, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 413: ImportTooLarge, 415: ErrorBody },
+          response: {
+            200: ImportReport,
+            400: ErrorBody,
+            401: ErrorBody,
+            403: ErrorBody,
+            413: ImportTooLarge,
+            415: ErrorBody,
+          },
         },
       },
       async (req, reply) => {
         const body = req.body as Readable | undefined;
         if (!body || typeof body.pipe !== 'function')
-          return sendError(reply, 415, 'unsupported_media_type', [{ field: 'header.content-type', message: 'send the file as text/csv' }]);
+          return sendError(reply, 415, 'unsupported_media_type', [
+            { field: 'header.content-type', message: 'send the file as text/csv' },
+          ]);
         const key = IdempotencyKey.safeParse(req.headers['idempotency-key']);
-        if (!key.success) return sendError(reply, 400, 'invalid_request', [{ field: 'header.idempotency-key', message: key.error.issues[0]?.message ?? 'invalid' }]);
+        if (!key.success)
+          return sendError(reply, 400, 'invalid_request', [
+            { field: 'header.idempotency-key', message: key.error.issues[0]?.message ?? 'invalid' },
+          ]);
         const maxBytes = limits.maxBytes ?? 50 * 1024 * 1024;
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBytes) {
           reply.header('connection', 'close');
-          return sendError(reply, 413, 'payload_too_large', [{ field: 'body', message: `the file is larger than ${maxBytes} bytes` }]);
+          return sendError(reply, 413, 'payload_too_large', [
+            { field: 'body', message: `the file is larger than ${maxBytes} bytes` },
+          ]);
         }
         try {
           const report = await importCsv({ ...ctx, log: req.log }, body, {
@@ -101,7 +131,10 @@ export const importRoutes =
             maxRows: limits.maxRows,
           });
           if (!report.complete) reply.header('connection', 'close');
-          req.log.info({ importId: report.importId, accepted: report.accepted, rejectedRows: report.rejectedRows }, 'csv import');
+          req.log.info(
+            { importId: report.importId, accepted: report.accepted, rejectedRows: report.rejectedRows },
+            'csv import',
+          );
           return reply.code(200).send(report);
         } catch (err) {
           if (err instanceof CsvHeaderError) {
@@ -110,14 +143,23 @@ export const importRoutes =
               reply,
               400,
               'invalid_request',
-              err.issues.map((i) => ({ field: i.field === 'body' ? 'body' : `body.${i.field}`, message: i.message })),
+              err.issues.map((i) => ({
+                field: i.field === 'body' ? 'body' : `body.${i.field}`,
+                message: i.message,
+              })),
             );
           }
           if (err instanceof CsvLimitError) {
             reply.header('connection', 'close');
-            return sendError(reply, 413, 'payload_too_large', [{ field: 'body', message: `${err.message}; rows before the limit were imported` }], {
-              report: err.report,
-            });
+            return sendError(
+              reply,
+              413,
+              'payload_too_large',
+              [{ field: 'body', message: `${err.message}; rows before the limit were imported` }],
+              {
+                report: err.report,
+              },
+            );
           }
           throw err;
         }

@@ -28,7 +28,7 @@ export const leadRoutes =
           summary: 'Create or update a lead profile (merged by email: trimmed, case-insensitive)',
           description:
             'Attributes given replace stored ones, `fields` merge key by key, omitted attributes are kept. A running ' +
-            "journey gets the changes through its `profile` signal. 201 created, 200 updated (or unchanged).",
+            'journey gets the changes through its `profile` signal. 201 created, 200 updated (or unchanged).',
           body: LeadUpsertBody,
           response: { 200: LeadSaved, 201: LeadSaved, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
         },
@@ -56,14 +56,18 @@ export const leadRoutes =
       },
       async (req, reply) => {
         const result = await requestErasure({ ...ctx, log: req.log }, req.params.id);
-        if (result.status === 'not_found') return sendError(reply, 404, 'not_found', [{ field: 'params.id', message: 'no such lead' }]);
+        if (result.status === 'not_found')
+          return sendError(reply, 404, 'not_found', [{ field: 'params.id', message: 'no such lead' }]);
         return reply.code(202).send({ leadId: req.params.id, status: result.status });
       },
     );
 
     app.get(
       '/v1/leads/:id',
-      { onRequest: requireScope(ctx.db, 'read'), schema: { summary: 'Lead state: live workflow state plus history', params: LeadIdParams } },
+      {
+        onRequest: requireScope(ctx.db, 'read'),
+        schema: { summary: 'Lead state: live workflow state plus history', params: LeadIdParams },
+      },
       async (req, reply) => {
         const lead = await ctx.db.lead.findUnique({
           where: { id: req.params.id },
@@ -74,9 +78,12 @@ export const leadRoutes =
             _count: { select: { events: true } },
           },
         });
-        if (!lead) return sendError(reply, 404, 'not_found', [{ field: 'params.id', message: 'no such lead' }]);
+        if (!lead)
+          return sendError(reply, 404, 'not_found', [{ field: 'params.id', message: 'no such lead' }]);
         const live = await ctx.temporal
-          .withDeadline(Date.now() + 3_000, () => ctx.temporal.workflow.getHandle(leadWorkflowId(lead.id)).query(stateQuery))
+          .withDeadline(Date.now() + 3_000, () =>
+            ctx.temporal.workflow.getHandle(leadWorkflowId(lead.id)).query(stateQuery),
+          )
           .catch(() => undefined);
         return {
           id: lead.id,
@@ -85,8 +92,19 @@ export const leadRoutes =
           erased: lead.erasedAt !== null,
           counts: { events: lead._count.events, transitions: lead.transitions.length },
           live,
-          transitions: lead.transitions.map((t) => ({ from: t.fromStage, to: t.toStage, reason: t.reason, actor: t.actor, at: t.at })),
-          handoffs: lead.handoffs.map((h) => ({ id: h.id, owner: h.owner, status: h.status, createdAt: h.createdAt })),
+          transitions: lead.transitions.map((t) => ({
+            from: t.fromStage,
+            to: t.toStage,
+            reason: t.reason,
+            actor: t.actor,
+            at: t.at,
+          })),
+          handoffs: lead.handoffs.map((h) => ({
+            id: h.id,
+            owner: h.owner,
+            status: h.status,
+            createdAt: h.createdAt,
+          })),
           messages: lead.messages.map((m) => ({ template: m.template, status: m.status, sentAt: m.sentAt })),
         };
       },
@@ -98,7 +116,8 @@ export const leadRoutes =
         onRequest: requireScope(ctx.db, 'write'),
         schema: {
           summary: "Sales' answer to a handoff",
-          description: "Applied through the journey's `salesFeedback` update; 409 names the field when the journey refuses it.",
+          description:
+            "Applied through the journey's `salesFeedback` update; 409 names the field when the journey refuses it.",
           params: LeadIdParams,
           body: FeedbackBody,
         },
@@ -106,13 +125,18 @@ export const leadRoutes =
       async (req, reply) => {
         try {
           const state = await ctx.temporal.withDeadline(Date.now() + 30_000, () =>
-            ctx.temporal.workflow.getHandle(leadWorkflowId(req.params.id)).executeUpdate(feedbackUpdate, { args: [req.body] }),
+            ctx.temporal.workflow
+              .getHandle(leadWorkflowId(req.params.id))
+              .executeUpdate(feedbackUpdate, { args: [req.body] }),
           );
           return { stage: state.stage };
         } catch (err) {
           const refusal = updateRefusal(err);
           if (refusal) return sendError(reply, 409, 'conflict', [refusal]);
-          if ((err as Error).name === 'WorkflowNotFoundError') return sendError(reply, 404, 'not_found', [{ field: 'params.id', message: 'no journey for this lead' }]);
+          if ((err as Error).name === 'WorkflowNotFoundError')
+            return sendError(reply, 404, 'not_found', [
+              { field: 'params.id', message: 'no journey for this lead' },
+            ]);
           throw err;
         }
       },

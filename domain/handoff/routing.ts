@@ -19,10 +19,14 @@ export const SalesTeam = z.object({
 export type SalesRep = z.infer<typeof SalesRep>;
 export type SalesTeam = z.infer<typeof SalesTeam>;
 
-export function routeOwner(team: SalesTeam, lead: { leadId: string; profile: { company?: string; country?: string } }): SalesRep {
+export function routeOwner(
+  team: SalesTeam,
+  lead: { leadId: string; profile: { company?: string; country?: string } },
+): SalesRep {
   const company = lead.profile.company?.trim().toLowerCase();
   const accountOwner = company ? team.accounts[company] : undefined;
-  if (accountOwner) return team.reps.find((r) => r.email === accountOwner) ?? { email: accountOwner, territories: [] };
+  if (accountOwner)
+    return team.reps.find((r) => r.email === accountOwner) ?? { email: accountOwner, territories: [] };
   const country = lead.profile.country?.toUpperCase();
   const local = country ? team.reps.filter((r) => r.territories.includes(country)) : [];
   const pool = local.length ? local : team.reps.filter((r) => r.territories.length === 0);

@@ -13,7 +13,11 @@ type DraftStep =
       onEvent: DraftStep[];
       onTimeout: DraftStep[];
     })
-  | (Omit<Extract<Step, { kind: 'branch' }>, 'id' | 'then' | 'else'> & { id?: string; then: DraftStep[]; else: DraftStep[] })
+  | (Omit<Extract<Step, { kind: 'branch' }>, 'id' | 'then' | 'else'> & {
+      id?: string;
+      then: DraftStep[];
+      else: DraftStep[];
+    })
   | { kind: 'split'; id?: string; variants: { name: string; weight: number; steps: DraftStep[] }[] };
 
 type Opt = { id?: string };
@@ -26,7 +30,11 @@ function matcher(input: MatcherInput): EventMatcher {
 }
 
 export const send = (template: string, o: Opt = {}): StepDraft => ({ kind: 'send', template, ...o });
-export const wait = (duration: Duration, o: Opt = {}): StepDraft => ({ kind: 'wait', ms: parseDuration(duration), ...o });
+export const wait = (duration: Duration, o: Opt = {}): StepDraft => ({
+  kind: 'wait',
+  ms: parseDuration(duration),
+  ...o,
+});
 export const waitFor = (
   match: MatcherInput,
   o: Opt & { timeout: Duration; onEvent?: StepDraft[]; onTimeout?: StepDraft[] },
@@ -38,7 +46,12 @@ export const waitFor = (
   onEvent: o.onEvent ?? [],
   onTimeout: o.onTimeout ?? [],
 });
-export const branch = (condition: ConditionT, then: StepDraft[], otherwise: StepDraft[] = [], o: Opt = {}): StepDraft => ({
+export const branch = (
+  condition: ConditionT,
+  then: StepDraft[],
+  otherwise: StepDraft[] = [],
+  o: Opt = {},
+): StepDraft => ({
   kind: 'branch',
   if: condition,
   then,
@@ -46,7 +59,10 @@ export const branch = (condition: ConditionT, then: StepDraft[], otherwise: Step
   ...o,
 });
 /** A/B test or holdout: a lead always lands in the same variant (stable hash of lead + sequence). */
-export const split = (variants: Record<string, { weight: number; steps: StepDraft[] }>, o: Opt = {}): StepDraft => ({
+export const split = (
+  variants: Record<string, { weight: number; steps: StepDraft[] }>,
+  o: Opt = {},
+): StepDraft => ({
   kind: 'split',
   variants: Object.entries(variants).map(([name, v]) => ({ name, ...v })),
   ...o,
@@ -58,7 +74,12 @@ export const recycle = (to: string, o: Opt & { after?: Duration } = {}): StepDra
   afterMs: parseDuration(o.after ?? 0),
   id: o.id,
 });
-export const tag = (add: string[], remove: string[] = [], o: Opt = {}): StepDraft => ({ kind: 'tag', add, remove, ...o });
+export const tag = (add: string[], remove: string[] = [], o: Opt = {}): StepDraft => ({
+  kind: 'tag',
+  add,
+  remove,
+  ...o,
+});
 export const setField = (field: string, value: string | number | boolean, o: Opt = {}): StepDraft => ({
   kind: 'setField',
   field,
@@ -70,14 +91,21 @@ export const exit = (reason: string, o: Opt = {}): StepDraft => ({ kind: 'exit',
 /** A goal ends the sequence as soon as a matching event arrives (e.g. a meeting booked). */
 export const goal = (id: string, when: MatcherInput) => ({ id, when: matcher(when) });
 
-export const on = (types: EventType | EventType[], extra: { channel?: Channel; properties?: EventMatcher['properties'] } = {}) => ({
+export const on = (
+  types: EventType | EventType[],
+  extra: { channel?: Channel; properties?: EventMatcher['properties'] } = {},
+) => ({
   ...matcher(types),
   ...extra,
 });
 
 export const when = {
   stage: (...stages: string[]): ConditionT => ({ kind: 'stage', in: stages }),
-  score: (dimension: 'fit' | 'engagement' | 'intent', atLeast: number): ConditionT => ({ kind: 'score', dimension, atLeast }),
+  score: (dimension: 'fit' | 'engagement' | 'intent', atLeast: number): ConditionT => ({
+    kind: 'score',
+    dimension,
+    atLeast,
+  }),
   tag: (name: string): ConditionT => ({ kind: 'tag', tag: name }),
   field: (field: string, equals: string | number | boolean): ConditionT => ({ kind: 'field', field, equals }),
   seen: (match: MatcherInput): ConditionT => ({ kind: 'seen', match: matcher(match) }),
@@ -104,19 +132,25 @@ export function defineSequence(draft: SequenceDraft): Sequence {
     steps.map((s) => {
       counter += 1;
       const withId = { ...s, id: s.id ?? `${s.kind.toLowerCase()}-${counter}` };
-      if (withId.kind === 'waitFor') return { ...withId, onEvent: name(withId.onEvent), onTimeout: name(withId.onTimeout) };
+      if (withId.kind === 'waitFor')
+        return { ...withId, onEvent: name(withId.onEvent), onTimeout: name(withId.onTimeout) };
       if (withId.kind === 'branch') return { ...withId, then: name(withId.then), else: name(withId.else) };
-      if (withId.kind === 'split') return { ...withId, variants: withId.variants.map((v) => ({ ...v, steps: name(v.steps) })) };
+      if (withId.kind === 'split')
+        return { ...withId, variants: withId.variants.map((v) => ({ ...v, steps: name(v.steps) })) };
       return withId;
     });
   const { onComplete, ...rest } = draft;
   const parsed = Sequence.safeParse({
     ...rest,
     steps: name(draft.steps),
-    onComplete: onComplete ? { recycleTo: onComplete.recycleTo, afterMs: parseDuration(onComplete.after ?? 0) } : undefined,
+    onComplete: onComplete
+      ? { recycleTo: onComplete.recycleTo, afterMs: parseDuration(onComplete.after ?? 0) }
+      : undefined,
   });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${draft.id}@${draft.version} ${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `${draft.id}@${draft.version} ${i.path.join('.')}: ${i.message}`,
+    );
     throw new SequenceError(lines);
   }
   return parsed.data;

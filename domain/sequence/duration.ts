@@ -15,7 +15,8 @@ export const MAX_WAIT_MS = 366 * 86_400_000; // a year: longer waits are a long-
 
 export function parseDuration(input: Duration): number {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw new Error(`duration must be a non-negative number of ms, got ${input}`);
+    if (!Number.isFinite(input) || input < 0)
+      throw new Error(`duration must be a non-negative number of ms, got ${input}`);
     return input;
   }
   const match = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/.exec(input);

@@ -1,6 +1,6 @@
 // Renders a sequence as Mermaid flowchart text, for the README, the dashboard and code review.
 import { formatDuration } from './duration.ts';
-import { END, type Instr, compile } from './program.ts';
+import { compile, END, type Instr } from './program.ts';
 import type { Sequence } from './schema.ts';
 
 const node = (pc: number) => (pc === END ? 'done' : `s${pc}`);
@@ -34,11 +34,17 @@ function label(instr: Instr): string {
 
 export function graph(sequence: Sequence): string {
   const { instrs, entry } = compile(sequence);
-  const lines = ['flowchart TD', `  start((${quote(`${sequence.id}@${sequence.version}`)})) --> ${node(entry)}`];
+  const lines = [
+    'flowchart TD',
+    `  start((${quote(`${sequence.id}@${sequence.version}`)})) --> ${node(entry)}`,
+  ];
   instrs.forEach((instr, pc) => {
     lines.push(`  ${node(pc)}[${quote(label(instr))}]`);
     if ('onEvent' in instr) {
-      lines.push(`  ${node(pc)} -->|event| ${node(instr.onEvent)}`, `  ${node(pc)} -->|timeout| ${node(instr.onTimeout)}`);
+      lines.push(
+        `  ${node(pc)} -->|event| ${node(instr.onEvent)}`,
+        `  ${node(pc)} -->|timeout| ${node(instr.onTimeout)}`,
+      );
     } else if ('then' in instr) {
       lines.push(`  ${node(pc)} -->|yes| ${node(instr.then)}`, `  ${node(pc)} -->|no| ${node(instr.else)}`);
     } else if ('variants' in instr) {

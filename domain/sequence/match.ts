@@ -2,7 +2,10 @@
 import type { EngagementEvent } from '../events.ts';
 import type { ConditionT, EventMatcher } from './schema.ts';
 
-export function matchesEvent(m: EventMatcher, e: Pick<EngagementEvent, 'type' | 'channel' | 'properties'>): boolean {
+export function matchesEvent(
+  m: EventMatcher,
+  e: Pick<EngagementEvent, 'type' | 'channel' | 'properties'>,
+): boolean {
   if (!m.types.includes(e.type)) return false;
   if (m.channel && m.channel !== e.channel) return false;
   for (const [key, expected] of Object.entries(m.properties ?? {})) {
@@ -53,7 +56,10 @@ export function stableHash(text: string): number {
   return h;
 }
 
-export function pickVariant<V extends { name: string; weight: number }>(variants: readonly V[], key: string): V {
+export function pickVariant<V extends { name: string; weight: number }>(
+  variants: readonly V[],
+  key: string,
+): V {
   const total = variants.reduce((sum, v) => sum + v.weight, 0);
   let point = (stableHash(key) / 0x1_0000_0000) * total;
   for (const v of variants) {

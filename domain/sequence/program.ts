@@ -8,9 +8,26 @@ export const END = -1;
 type Leaf = Exclude<Step, { kind: 'waitFor' | 'branch' | 'split' }>;
 export type Instr =
   | { step: Leaf; path: string; next: number }
-  | { step: Omit<Extract<Step, { kind: 'waitFor' }>, 'onEvent' | 'onTimeout'>; path: string; next: number; onEvent: number; onTimeout: number }
-  | { step: Omit<Extract<Step, { kind: 'branch' }>, 'then' | 'else'>; path: string; next: number; then: number; else: number }
-  | { step: Omit<Extract<Step, { kind: 'split' }>, 'variants'>; path: string; next: number; variants: { name: string; weight: number; pc: number }[] };
+  | {
+      step: Omit<Extract<Step, { kind: 'waitFor' }>, 'onEvent' | 'onTimeout'>;
+      path: string;
+      next: number;
+      onEvent: number;
+      onTimeout: number;
+    }
+  | {
+      step: Omit<Extract<Step, { kind: 'branch' }>, 'then' | 'else'>;
+      path: string;
+      next: number;
+      then: number;
+      else: number;
+    }
+  | {
+      step: Omit<Extract<Step, { kind: 'split' }>, 'variants'>;
+      path: string;
+      next: number;
+      variants: { name: string; weight: number; pc: number }[];
+    };
 
 export interface Program {
   instrs: Instr[];
@@ -40,14 +57,24 @@ export function compile(sequence: Sequence): Program {
         });
       } else if (step.kind === 'branch') {
         const { then, else: otherwise, ...rest } = step;
-        next = emit({ step: rest, path: p, next, then: list(then, next, `${p}.then`), else: list(otherwise, next, `${p}.else`) });
+        next = emit({
+          step: rest,
+          path: p,
+          next,
+          then: list(then, next, `${p}.then`),
+          else: list(otherwise, next, `${p}.else`),
+        });
       } else if (step.kind === 'split') {
         const { variants, ...rest } = step;
         next = emit({
           step: rest,
           path: p,
           next,
-          variants: variants.map((v) => ({ name: v.name, weight: v.weight, pc: list(v.steps, next, `${p}.${v.name}`) })),
+          variants: variants.map((v) => ({
+            name: v.name,
+            weight: v.weight,
+            pc: list(v.steps, next, `${p}.${v.name}`),
+          })),
         });
       } else {
         next = emit({ step, path: p, next });

@@ -18,7 +18,11 @@ export const Condition: z.ZodType<ConditionT> = z.lazy(() =>
     z.object({ kind: z.literal('stage'), in: z.array(z.string()).min(1) }),
     z.object({ kind: z.literal('score'), dimension: Dimension, atLeast: z.number() }),
     z.object({ kind: z.literal('tag'), tag: z.string().min(1) }),
-    z.object({ kind: z.literal('field'), field: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]) }),
+    z.object({
+      kind: z.literal('field'),
+      field: z.string().min(1),
+      equals: z.union([z.string(), z.number(), z.boolean()]),
+    }),
     z.object({ kind: z.literal('seen'), match: EventMatcher }),
     z.object({ kind: z.literal('not'), condition: Condition }),
     z.object({ kind: z.literal('all'), conditions: z.array(Condition).min(1) }),
@@ -40,7 +44,14 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case le
 export type Step =
   | { kind: 'send'; id: string; template: string }
   | { kind: 'wait'; id: string; ms: number }
-  | { kind: 'waitFor'; id: string; match: EventMatcher; timeoutMs: number; onEvent: Step[]; onTimeout: Step[] }
+  | {
+      kind: 'waitFor';
+      id: string;
+      match: EventMatcher;
+      timeoutMs: number;
+      onEvent: Step[];
+      onTimeout: Step[];
+    }
   | { kind: 'branch'; id: string; if: ConditionT; then: Step[]; else: Step[] }
   | { kind: 'split'; id: string; variants: { name: string; weight: number; steps: Step[] }[] }
   | { kind: 'handoff'; id: string; reason: string }
@@ -65,12 +76,15 @@ export const Step: z.ZodType<Step> = z.lazy(() =>
     z.object({
       kind: z.literal('split'),
       id,
-      variants: z
-        .array(z.object({ name: id, weight: z.number().positive(), steps: z.array(Step) }))
-        .min(2),
+      variants: z.array(z.object({ name: id, weight: z.number().positive(), steps: z.array(Step) })).min(2),
     }),
     z.object({ kind: z.literal('handoff'), id, reason: z.string().min(1) }),
-    z.object({ kind: z.literal('recycle'), id, to: z.string().min(1), afterMs: z.number().int().nonnegative() }),
+    z.object({
+      kind: z.literal('recycle'),
+      id,
+      to: z.string().min(1),
+      afterMs: z.number().int().nonnegative(),
+    }),
     z.object({ kind: z.literal('tag'), id, add: z.array(z.string()), remove: z.array(z.string()) }),
     z.object({
       kind: z.literal('setField'),
@@ -95,7 +109,9 @@ export const Sequence = z.object({
   /** Checked on every event: when one matches, the lead leaves the sequence (e.g. meeting booked). */
   goals: z.array(z.object({ id, when: EventMatcher })).default([]),
   /** Where a lead goes when the sequence ends without a handoff: back to nurture, never dead. */
-  onComplete: z.object({ recycleTo: z.string().min(1).optional(), afterMs: z.number().int().nonnegative().default(0) }).default({ afterMs: 0 }),
+  onComplete: z
+    .object({ recycleTo: z.string().min(1).optional(), afterMs: z.number().int().nonnegative().default(0) })
+    .default({ afterMs: 0 }),
   migration: MigrationPolicy.default('keep'),
 });
 export type Sequence = z.infer<typeof Sequence>;

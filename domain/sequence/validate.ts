@@ -1,7 +1,7 @@
 // Graph checks beyond the zod shape: every problem names the sequence and the step path, so a
 // marketer sees "lead-magnet@2 steps[3].onEvent[0]: unknown template 'webinar-invte'".
-import { MAX_WAIT_MS, MIN_WAIT_MS, formatDuration } from './duration.ts';
-import { END, compile, successors } from './program.ts';
+import { formatDuration, MAX_WAIT_MS, MIN_WAIT_MS } from './duration.ts';
+import { compile, END, successors } from './program.ts';
 import type { Sequence, Step } from './schema.ts';
 
 export interface ValidationContext {
@@ -39,7 +39,8 @@ const waitBounds = (ms: number, what: string): string | undefined =>
 
 export function validateSequence(seq: Sequence, ctx: ValidationContext): SequenceIssue[] {
   const issues: SequenceIssue[] = [];
-  const add = (path: string, message: string) => issues.push({ path: `${seq.id}@${seq.version} ${path}`, message });
+  const add = (path: string, message: string) =>
+    issues.push({ path: `${seq.id}@${seq.version} ${path}`, message });
   const seenIds = new Map<string, string>();
   let hasWait = false;
 
@@ -65,9 +66,13 @@ export function validateSequence(seq: Sequence, ctx: ValidationContext): Sequenc
       }
       case 'recycle':
         if (!ctx.sequences.has(s.to)) add(p, `unknown sequence '${s.to}'`);
-        if (s.afterMs > MAX_WAIT_MS) add(p, `after ${formatDuration(s.afterMs)} is longer than ${formatDuration(MAX_WAIT_MS)}`);
+        if (s.afterMs > MAX_WAIT_MS)
+          add(p, `after ${formatDuration(s.afterMs)} is longer than ${formatDuration(MAX_WAIT_MS)}`);
         if (s.to === seq.id && s.afterMs < MIN_WAIT_MS && !hasWait)
-          add(p, 'loop without a wait: recycling into the same sequence needs a wait before it or an `after`');
+          add(
+            p,
+            'loop without a wait: recycling into the same sequence needs a wait before it or an `after`',
+          );
         break;
       case 'split': {
         const names = new Set<string>();
@@ -98,7 +103,8 @@ export function validateSequence(seq: Sequence, ctx: ValidationContext): Sequenc
     stack.push(...successors(program.instrs[pc] as (typeof program.instrs)[number]));
   }
   program.instrs.forEach((instr, pc) => {
-    if (!reachable.has(pc)) add(instr.path, `step '${instr.step.id}' is unreachable (it follows an exit, recycle or handoff)`);
+    if (!reachable.has(pc))
+      add(instr.path, `step '${instr.step.id}' is unreachable (it follows an exit, recycle or handoff)`);
   });
   return issues;
 }

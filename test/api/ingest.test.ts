@@ -19,7 +19,12 @@ afterAll(async () => {
 
 type Res = { status: number; body: any; headers: Headers };
 
-async function request(method: string, path: string, body?: unknown, opts: { key?: string | null; type?: string } = {}): Promise<Res> {
+async function request(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { key?: string | null; type?: string } = {},
+): Promise<Res> {
   const key = opts.key === undefined ? stack.apiKey : opts.key;
   const res = await fetch(`${stack.url}${path}`, {
     method,
@@ -38,13 +43,22 @@ const leadByEmail = (email: string) => stack.db.lead.findUnique({ where: { email
 
 describe('POST /v1/events', () => {
   it('accepts an event, and the same clientEventId twice only once', async () => {
-    const body = { email: 'idem@corp.test', type: 'page_view', clientEventId: 'ce-1', properties: { path: '/pricing' } };
+    const body = {
+      email: 'idem@corp.test',
+      type: 'page_view',
+      clientEventId: 'ce-1',
+      properties: { path: '/pricing' },
+    };
     const first = await request('POST', '/v1/events', body);
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ duplicate: false, delivered: true });
     const second = await request('POST', '/v1/events', body);
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ duplicate: true, eventId: first.body.eventId, leadId: first.body.leadId });
+    expect(second.body).toMatchObject({
+      duplicate: true,
+      eventId: first.body.eventId,
+      leadId: first.body.leadId,
+    });
     expect(await stack.db.engagementEvent.count({ where: { clientEventId: 'ce-1' } })).toBe(1);
   });
 
@@ -80,13 +94,20 @@ describe('POST /v1/events', () => {
     );
     for (const issue of res.body.issues) expect(issue.message).toBeTruthy();
 
-    const nul = await request('POST', '/v1/events', { email: 'nul@corp.test', type: 'page_view', properties: { path: 'a\u0000b' } });
+    const nul = await request('POST', '/v1/events', {
+      email: 'nul@corp.test',
+      type: 'page_view',
+      properties: { path: 'a\u0000b' },
+    });
     expect(nul.status).toBe(400);
     expect(fields(nul.body)).toEqual(['body.properties.path']);
 
     const notJson = await request('POST', '/v1/events', '{"email": ');
     expect(notJson.status).toBe(400);
-    expect(notJson.body).toEqual({ error: 'invalid_request', issues: [{ field: 'body', message: expect.any(String) }] });
+    expect(notJson.body).toEqual({
+      error: 'invalid_request',
+      issues: [{ field: 'body', message: expect.any(String) }],
+    });
 
     const wrongType = await request('POST', '/v1/events', '<event/>', { type: 'application/xml' });
     expect(wrongType.status).toBe(415);
@@ -113,7 +134,14 @@ describe('POST /v1/events/batch', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 3, failed: 0 });
     const r = res.body.results;
-    expect(r.map((x: { status: string }) => x.status)).toEqual(['accepted', 'rejected', 'accepted', 'rejected', 'duplicate', 'rejected']);
+    expect(r.map((x: { status: string }) => x.status)).toEqual([
+      'accepted',
+      'rejected',
+      'accepted',
+      'rejected',
+      'duplicate',
+      'rejected',
+    ]);
     expect(fields(r[1])).toEqual(['body.events[1].email']);
     expect(fields(r[3]).sort()).toEqual(['body.events[3].colour', 'body.events[3].type']);
     expect(fields(r[5])).toEqual(['body.events[5]']);
@@ -125,12 +153,18 @@ describe('POST /v1/events/batch', () => {
   });
 
   it('answers 400 with every issue when no item is valid, and bounds the batch size', async () => {
-    const none = await request('POST', '/v1/events/batch', { events: [{ email: 'x' }, { type: 'page_view' }] });
+    const none = await request('POST', '/v1/events/batch', {
+      events: [{ email: 'x' }, { type: 'page_view' }],
+    });
     expect(none.status).toBe(400);
-    expect(fields(none.body)).toEqual(expect.arrayContaining(['body.events[0].email', 'body.events[0].type', 'body.events[1].email']));
+    expect(fields(none.body)).toEqual(
+      expect.arrayContaining(['body.events[0].email', 'body.events[0].type', 'body.events[1].email']),
+    );
     expect(none.body.results).toHaveLength(2);
 
-    const tooMany = await request('POST', '/v1/events/batch', { events: Array.from({ length: 101 }, () => ({})) });
+    const tooMany = await request('POST', '/v1/events/batch', {
+      events: Array.from({ length: 101 }, () => ({})),
+    });
     expect(tooMany.status).toBe(400);
     expect(fields(tooMany.body)).toEqual(['body.events']);
 
@@ -153,19 +187,38 @@ describe('POST /v1/forms/:form', () => {
     });
     expect(demo.status).toBe(202);
     const lead = await leadByEmail('grace@navy.test');
-    expect(lead).toMatchObject({ id: demo.body.leadId, firstName: 'Grace', company: 'US Navy', title: 'Rear Admiral' });
+    expect(lead).toMatchObject({
+      id: demo.body.leadId,
+      firstName: 'Grace',
+      company: 'US Navy',
+      title: 'Rear Admiral',
+    });
     expect(lead?.profile).toMatchObject({ seniority: 'c_level', companySize: 5000 });
     const event = await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: demo.body.eventId } });
-    expect(event).toMatchObject({ type: 'demo_request', channel: 'web', properties: { form: 'demo', page: '/demo' } });
+    expect(event).toMatchObject({
+      type: 'demo_request',
+      channel: 'web',
+      properties: { form: 'demo', page: '/demo' },
+    });
 
     // urlencoded, as a website backend would forward it; empty fields mean "not given".
-    const guide = await request('POST', '/v1/forms/buying-guide', 'email=grace%40navy.test&lastName=Hopper&company=&companySize=', {
-      type: 'application/x-www-form-urlencoded',
-    });
+    const guide = await request(
+      'POST',
+      '/v1/forms/buying-guide',
+      'email=grace%40navy.test&lastName=Hopper&company=&companySize=',
+      {
+        type: 'application/x-www-form-urlencoded',
+      },
+    );
     expect(guide.status).toBe(202);
     expect(guide.body.leadId).toBe(demo.body.leadId);
-    const guideEvent = await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: guide.body.eventId } });
-    expect(guideEvent).toMatchObject({ type: 'content_download', properties: { form: 'buying-guide', asset: 'buying-guide' } });
+    const guideEvent = await stack.db.engagementEvent.findUniqueOrThrow({
+      where: { id: guide.body.eventId },
+    });
+    expect(guideEvent).toMatchObject({
+      type: 'content_download',
+      properties: { form: 'buying-guide', asset: 'buying-guide' },
+    });
     expect(await leadByEmail('grace@navy.test')).toMatchObject({ lastName: 'Hopper', company: 'US Navy' });
 
     for (const [form, type] of [
@@ -174,14 +227,26 @@ describe('POST /v1/forms/:form', () => {
     ] as const) {
       const res = await request('POST', `/v1/forms/${form}`, { email: `${form}@forms.test` });
       expect(res.status).toBe(202);
-      expect((await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: res.body.eventId } })).type).toBe(type);
+      expect(
+        (await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: res.body.eventId } })).type,
+      ).toBe(type);
     }
   });
 
   it('names the field on bad forms', async () => {
-    const bad = await request('POST', '/v1/forms/demo', { email: 'grace', companySize: 'lots', country: 'Deutschland', favouriteColour: 'blue' });
+    const bad = await request('POST', '/v1/forms/demo', {
+      email: 'grace',
+      companySize: 'lots',
+      country: 'Deutschland',
+      favouriteColour: 'blue',
+    });
     expect(bad.status).toBe(400);
-    expect(fields(bad.body).sort()).toEqual(['body.companySize', 'body.country', 'body.email', 'body.favouriteColour']);
+    expect(fields(bad.body).sort()).toEqual([
+      'body.companySize',
+      'body.country',
+      'body.email',
+      'body.favouriteColour',
+    ]);
     const missing = await request('POST', '/v1/forms/demo', {});
     expect(missing.body.issues).toEqual([{ field: 'body.email', message: 'required' }]);
     const unknownForm = await request('POST', '/v1/forms/newsletter', { email: 'a@b.test' });
@@ -192,14 +257,31 @@ describe('POST /v1/forms/:form', () => {
 
 describe('leads', () => {
   it('PUT creates, then merges by trimmed, case-insensitive email', async () => {
-    const created = await request('PUT', '/v1/leads', { email: '  Linus@Kernel.TEST ', firstName: 'Linus', fields: { plan: 'free' }, tags: ['oss'] });
+    const created = await request('PUT', '/v1/leads', {
+      email: '  Linus@Kernel.TEST ',
+      firstName: 'Linus',
+      fields: { plan: 'free' },
+      tags: ['oss'],
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ created: true, signalled: false });
-    const updated = await request('PUT', '/v1/leads', { email: 'linus@kernel.test', title: 'Maintainer', fields: { seats: 3 } });
+    const updated = await request('PUT', '/v1/leads', {
+      email: 'linus@kernel.test',
+      title: 'Maintainer',
+      fields: { seats: 3 },
+    });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ leadId: created.body.leadId, created: false, changed: ['title', 'fields'] });
+    expect(updated.body).toMatchObject({
+      leadId: created.body.leadId,
+      created: false,
+      changed: ['title', 'fields'],
+    });
     const lead = await leadByEmail('linus@kernel.test');
-    expect(lead).toMatchObject({ firstName: 'Linus', title: 'Maintainer', profile: { fields: { plan: 'free', seats: 3 }, tags: ['oss'] } });
+    expect(lead).toMatchObject({
+      firstName: 'Linus',
+      title: 'Maintainer',
+      profile: { fields: { plan: 'free', seats: 3 }, tags: ['oss'] },
+    });
     const same = await request('PUT', '/v1/leads', { email: 'LINUS@kernel.test', title: 'Maintainer' });
     expect(same.body.changed).toEqual([]);
     expect(await stack.db.lead.count({ where: { email: { contains: 'kernel.test' } } })).toBe(1);
@@ -208,28 +290,50 @@ describe('leads', () => {
   it('PUT signals the running journey with the changes (and never the address)', async () => {
     const ev = await request('POST', '/v1/events', { email: 'ken@unix.test', type: 'page_view' });
     const handle = stack.env.client.workflow.getHandle(leadWorkflowId(ev.body.leadId));
-    await eventually(async () => (await handle.describe()).status.name === 'RUNNING', 10_000, 'journey running');
-    const put = await request('PUT', '/v1/leads', { email: 'ken@unix.test', company: 'Bell Labs', seniority: 'director' });
+    await eventually(
+      async () => (await handle.describe()).status.name === 'RUNNING',
+      10_000,
+      'journey running',
+    );
+    const put = await request('PUT', '/v1/leads', {
+      email: 'ken@unix.test',
+      company: 'Bell Labs',
+      seniority: 'director',
+    });
     expect(put.body).toMatchObject({ created: false, signalled: true, changed: ['company', 'seniority'] });
     // Signals sent while a workflow task runs are buffered: they reach the history when it completes.
     const history = await eventually(
       async () => {
         const h = await handle.fetchHistory();
-        return (h.events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'profile') && h;
+        return (
+          (h.events ?? []).some(
+            (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'profile',
+          ) && h
+        );
       },
       10_000,
       'profile signal in history',
     );
-    const signal = (history.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'profile');
+    const signal = (history.events ?? []).find(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'profile',
+    );
     const payload = signal?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data;
-    expect(JSON.parse(Buffer.from(payload as Uint8Array).toString())).toEqual({ company: 'Bell Labs', seniority: 'director' });
+    expect(JSON.parse(Buffer.from(payload as Uint8Array).toString())).toEqual({
+      company: 'Bell Labs',
+      seniority: 'director',
+    });
     expect(historyText(history)).toContain('Bell Labs');
     expect(historyText(history)).not.toContain('ken@unix.test');
   });
 
   it('GET shows the lead; DELETE erases through the running journey and keeps the counts', async () => {
     const email = 'erase.me@gdpr.test';
-    const first = await request('POST', '/v1/events', { email, type: 'content_download', properties: { asset: 'ebook' }, profile: { firstName: 'Erin' } });
+    const first = await request('POST', '/v1/events', {
+      email,
+      type: 'content_download',
+      properties: { asset: 'ebook' },
+      profile: { firstName: 'Erin' },
+    });
     await request('POST', '/v1/events', { email, type: 'page_view', properties: { path: '/pricing' } });
     const leadId = first.body.leadId;
     await stack.mail.waitFor((m) => m.to.includes(email), { timeoutMs: 20_000 });
@@ -248,12 +352,22 @@ describe('leads', () => {
       20_000,
       'erasure',
     );
-    expect(erased).toMatchObject({ email: null, firstName: null, lastName: null, company: null, profile: {} });
+    expect(erased).toMatchObject({
+      email: null,
+      firstName: null,
+      lastName: null,
+      company: null,
+      profile: {},
+    });
     const events = await stack.db.engagementEvent.findMany({ where: { leadId } });
     expect(events).toHaveLength(2);
     for (const e of events) expect(e.properties).toEqual({});
     const handle = stack.env.client.workflow.getHandle(leadWorkflowId(leadId));
-    await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 20_000, 'journey completed');
+    await eventually(
+      async () => (await handle.describe()).status.name === 'COMPLETED',
+      20_000,
+      'journey completed',
+    );
 
     const after = await request('GET', `/v1/leads/${leadId}`, undefined, { key: stack.readKey });
     expect(after.body).toMatchObject({ erased: true, counts: { events: 2 } });
@@ -263,11 +377,19 @@ describe('leads', () => {
   });
 
   it('DELETE without a running journey erases in the database at once; unknown ids are 404', async () => {
-    const put = await request('PUT', '/v1/leads', { email: 'nojourney@gdpr.test', firstName: 'Nora', company: 'Quiet Co' });
+    const put = await request('PUT', '/v1/leads', {
+      email: 'nojourney@gdpr.test',
+      firstName: 'Nora',
+      company: 'Quiet Co',
+    });
     const del = await request('DELETE', `/v1/leads/${put.body.leadId}`);
     expect(del.status).toBe(202);
     expect(del.body.status).toBe('erased_directly');
-    expect(await stack.db.lead.findUnique({ where: { id: put.body.leadId } })).toMatchObject({ email: null, firstName: null, company: null });
+    expect(await stack.db.lead.findUnique({ where: { id: put.body.leadId } })).toMatchObject({
+      email: null,
+      firstName: null,
+      company: null,
+    });
 
     const missing = await request('DELETE', '/v1/leads/00000000-0000-4000-8000-000000000000');
     expect(missing.status).toBe(404);
@@ -302,7 +424,13 @@ describe('POST /v1/imports (CSV)', () => {
     ].join('\n');
     const res = await upload(csv);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ accepted: 3, rejectedRows: 5, truncated: false, complete: true, undelivered: 0 });
+    expect(res.body).toMatchObject({
+      accepted: 3,
+      rejectedRows: 5,
+      truncated: false,
+      complete: true,
+      undelivered: 0,
+    });
     expect(res.body.rejected).toEqual([
       { row: 3, field: 'email', message: 'must be a valid email address' },
       { row: 4, field: 'email', message: 'required' },
@@ -314,11 +442,22 @@ describe('POST /v1/imports (CSV)', () => {
       { row: 8, field: 'row', message: 'expected 11 fields, found 3' },
     ]);
     const ada = await leadByEmail('ada@import.test');
-    expect(ada).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', company: 'Engines Ltd', country: 'GB', timezone: 'Europe/London' });
+    expect(ada).toMatchObject({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      company: 'Engines Ltd',
+      country: 'GB',
+      timezone: 'Europe/London',
+    });
     expect(ada?.profile).toMatchObject({ seniority: 'c_level', companySize: 120, industry: 'Computing' });
     const imported = await stack.db.engagementEvent.findMany({ where: { leadId: ada?.id } });
     expect(imported).toHaveLength(2); // ADA@ twice in the file: one lead, two rows
-    expect(imported[0]).toMatchObject({ type: 'custom', channel: 'import', scored: false, properties: { name: 'imported', import: res.body.importId } });
+    expect(imported[0]).toMatchObject({
+      type: 'custom',
+      channel: 'import',
+      scored: false,
+      properties: { name: 'imported', import: res.body.importId },
+    });
     expect(await leadByEmail('carl@import.test')).toBeNull();
 
     const dora = await leadByEmail('dora@import.test');
@@ -355,7 +494,11 @@ describe('POST /v1/imports (CSV)', () => {
     expect(await stack.db.lead.count({ where: { email: { endsWith: '@stream.test' } } })).toBe(rows);
     const again = await upload(stream(), { 'idempotency-key': 'bulk-2026-11' });
     expect(again.body.accepted).toBe(rows);
-    expect(await stack.db.engagementEvent.count({ where: { clientEventId: { startsWith: 'import:bulk-2026-11:' } } })).toBe(rows);
+    expect(
+      await stack.db.engagementEvent.count({
+        where: { clientEventId: { startsWith: 'import:bulk-2026-11:' } },
+      }),
+    ).toBe(rows);
   });
 
   it('refuses a bad header naming the column, and non-CSV bodies', async () => {
@@ -381,14 +524,24 @@ describe('POST /v1/imports (CSV)', () => {
 describe('Temporal unreachable', () => {
   it('stores the event undelivered (202, delivered=false); the outbox delivers it later', async () => {
     const port = await closedPort();
-    const down = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}`, connectTimeout: '1s' }) });
-    const app = await buildApi({ ...stack.ctx, temporal: down, deliveryTimeoutMs: 1_500 }, { logLevel: 'silent', rateLimit: false });
+    const down = new Client({
+      connection: Connection.lazy({ address: `127.0.0.1:${port}`, connectTimeout: '1s' }),
+    });
+    const app = await buildApi(
+      { ...stack.ctx, temporal: down, deliveryTimeoutMs: 1_500 },
+      { logLevel: 'silent', rateLimit: false },
+    );
     try {
       const res = await app.inject({
         method: 'POST',
         url: '/v1/events',
         headers: { 'x-api-key': stack.apiKey },
-        payload: { email: 'offline@outage.test', type: 'demo_request', sequence: 'mql-acceleration', profile: { firstName: 'Otto' } },
+        payload: {
+          email: 'offline@outage.test',
+          type: 'demo_request',
+          sequence: 'mql-acceleration',
+          profile: { firstName: 'Otto' },
+        },
       });
       expect(res.statusCode).toBe(202);
       const accepted = res.json();
@@ -399,14 +552,21 @@ describe('Temporal unreachable', () => {
 
       // Still down: the outbox tries, fails, and leaves it pending.
       expect(await deliverPending({ ...stack.ctx, temporal: down, deliveryTimeoutMs: 1_000 })).toBe(0);
-      expect((await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: accepted.eventId } })).deliveredAt).toBeNull();
+      expect(
+        (await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: accepted.eventId } })).deliveredAt,
+      ).toBeNull();
 
       // Back: delivered, and the journey starts in the sequence the request asked for.
       expect(await deliverPending(stack.ctx)).toBeGreaterThanOrEqual(1);
-      expect((await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: accepted.eventId } })).deliveredAt).not.toBeNull();
+      expect(
+        (await stack.db.engagementEvent.findUniqueOrThrow({ where: { id: accepted.eventId } })).deliveredAt,
+      ).not.toBeNull();
       const enrolled = await eventually(
         async () => {
-          const state = await stack.env.client.workflow.getHandle(leadWorkflowId(accepted.leadId)).query(stateQuery).catch(() => undefined);
+          const state = await stack.env.client.workflow
+            .getHandle(leadWorkflowId(accepted.leadId))
+            .query(stateQuery)
+            .catch(() => undefined);
           return state?.timeline.find((t) => t.kind === 'enrolled');
         },
         10_000,

@@ -37,7 +37,11 @@ async function startReceiver() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/hooks/nurture`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/hooks/nurture`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -56,37 +60,74 @@ async function handedOff(email: string) {
   const res = await stack.post('/v1/events', {
     email,
     type: 'demo_request',
-    profile: { firstName: 'Sam', company: 'Handoff Inc', title: 'VP Sales', seniority: 'vp', companySize: 400 },
+    profile: {
+      firstName: 'Sam',
+      company: 'Handoff Inc',
+      title: 'VP Sales',
+      seniority: 'vp',
+      companySize: 400,
+    },
   });
   expect(res.status).toBe(202);
   const leadId: string = res.body.leadId;
-  const handoff = await eventually(() => stack.db.handoff.findFirst({ where: { leadId } }), 20_000, 'handoff row');
+  const handoff = await eventually(
+    () => stack.db.handoff.findFirst({ where: { leadId } }),
+    20_000,
+    'handoff row',
+  );
   const mail = await stack.mail.waitFor(
-    (m) => m.to.includes('rep@sales.test') && feedbackLinks(m.html ?? '').some((l) => tokenOf(l).p.h === handoff.id),
+    (m) =>
+      m.to.includes('rep@sales.test') &&
+      feedbackLinks(m.html ?? '').some((l) => tokenOf(l).p.h === handoff.id),
     { timeoutMs: 20_000 },
   );
   return { leadId, handoff, links: feedbackLinks(mail.html ?? '') };
 }
 
-const feedbackLinks = (html: string) => [...new Set(html.match(/https?:\/\/[^"'\s<>]+\/v1\/feedback\/[A-Za-z0-9_.-]+/g) ?? [])];
-const tokenOf = (link: string) => JSON.parse(Buffer.from((link.split('/v1/feedback/')[1] as string).split('.')[0] as string, 'base64url').toString()) as { p: { f: string; l: string; h: string } };
+const feedbackLinks = (html: string) => [
+  ...new Set(html.match(/https?:\/\/[^"'\s<>]+\/v1\/feedback\/[A-Za-z0-9_.-]+/g) ?? []),
+];
+const tokenOf = (link: string) =>
+  JSON.parse(
+    Buffer.from((link.split('/v1/feedback/')[1] as string).split('.')[0] as string, 'base64url').toString(),
+  ) as { p: { f: string; l: string; h: string } };
 const linkFor = (links: string[], kind: string) => links.find((l) => tokenOf(l).p.f === kind) as string;
-const state = (leadId: string) => stack.env.client.workflow.getHandle(leadWorkflowId(leadId)).query(stateQuery);
+const state = (leadId: string) =>
+  stack.env.client.workflow.getHandle(leadWorkflowId(leadId)).query(stateQuery);
 
 describe('sales feedback through the API', () => {
   it('accept moves the lead to sql; a refused answer is 409 naming the field', async () => {
     const { leadId, handoff } = await handedOff('accept@buyer.test');
     const early = await stack.post(`/v1/leads/${leadId}/feedback`, { kind: 'won', actor: 'rep-1' });
     expect(early.status).toBe(409);
-    expect(early.body).toEqual({ error: 'conflict', issues: [{ field: 'body.kind', message: "'won' is not possible while the lead is 'mql'" }] });
+    expect(early.body).toEqual({
+      error: 'conflict',
+      issues: [{ field: 'body.kind', message: "'won' is not possible while the lead is 'mql'" }],
+    });
 
-    const accepted = await stack.post(`/v1/leads/${leadId}/feedback`, { kind: 'accept', actor: 'rep-1', handoffId: handoff.id });
+    const accepted = await stack.post(`/v1/leads/${leadId}/feedback`, {
+      kind: 'accept',
+      actor: 'rep-1',
+      handoffId: handoff.id,
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body).toEqual({ stage: 'sql' });
     expect((await state(leadId)).stage).toBe('sql');
-    const transition = await eventually(() => stack.db.stageTransition.findFirst({ where: { leadId, toStage: 'sql' } }), 10_000, 'sql row');
-    expect(transition).toMatchObject({ fromStage: 'mql', reason: 'sales_accepted', actor: 'sales_user:rep-1' });
-    await eventually(async () => (await stack.db.handoff.findUnique({ where: { id: handoff.id } }))?.status === 'accepted', 10_000, 'handoff accepted');
+    const transition = await eventually(
+      () => stack.db.stageTransition.findFirst({ where: { leadId, toStage: 'sql' } }),
+      10_000,
+      'sql row',
+    );
+    expect(transition).toMatchObject({
+      fromStage: 'mql',
+      reason: 'sales_accepted',
+      actor: 'sales_user:rep-1',
+    });
+    await eventually(
+      async () => (await stack.db.handoff.findUnique({ where: { id: handoff.id } }))?.status === 'accepted',
+      10_000,
+      'handoff accepted',
+    );
 
     const again = await stack.post(`/v1/leads/${leadId}/feedback`, { kind: 'accept', actor: 'rep-1' });
     expect(again.status).toBe(409);
@@ -99,21 +140,40 @@ describe('sales feedback through the API', () => {
     expect(noReason.status).toBe(409);
     expect(noReason.body.issues).toEqual([{ field: 'body.reason', message: 'required for reject and lost' }]);
 
-    const rejected = await stack.post(`/v1/leads/${leadId}/feedback`, { kind: 'reject', actor: 'rep-2', reason: 'no budget this year' });
+    const rejected = await stack.post(`/v1/leads/${leadId}/feedback`, {
+      kind: 'reject',
+      actor: 'rep-2',
+      reason: 'no budget this year',
+    });
     expect(rejected.status).toBe(200);
     expect(rejected.body.stage).toBe('nurture');
     const s = await state(leadId);
     expect(s.stage).toBe('nurture');
     expect(s.sequence?.id).toBe('post-rejection');
-    const transition = await eventually(() => stack.db.stageTransition.findFirst({ where: { leadId, toStage: 'nurture' } }), 10_000, 'nurture row');
+    const transition = await eventually(
+      () => stack.db.stageTransition.findFirst({ where: { leadId, toStage: 'nurture' } }),
+      10_000,
+      'nurture row',
+    );
     expect(transition).toMatchObject({ fromStage: 'mql', reason: 'sales_rejected' });
   });
 
   it('validates the body and the lead', async () => {
-    const bad = await stack.post('/v1/leads/00000000-0000-4000-8000-000000000000/feedback', { kind: 'maybe', actor: '', extra: true });
+    const bad = await stack.post('/v1/leads/00000000-0000-4000-8000-000000000000/feedback', {
+      kind: 'maybe',
+      actor: '',
+      extra: true,
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.issues.map((i: { field: string }) => i.field).sort()).toEqual(['body.actor', 'body.extra', 'body.kind']);
-    const unknown = await stack.post('/v1/leads/00000000-0000-4000-8000-000000000000/feedback', { kind: 'accept', actor: 'rep' });
+    expect(bad.body.issues.map((i: { field: string }) => i.field).sort()).toEqual([
+      'body.actor',
+      'body.extra',
+      'body.kind',
+    ]);
+    const unknown = await stack.post('/v1/leads/00000000-0000-4000-8000-000000000000/feedback', {
+      kind: 'accept',
+      actor: 'rep',
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.issues[0].field).toBe('params.id');
   });
@@ -161,7 +221,13 @@ describe('outgoing webhooks', () => {
       40_000,
       'webhook delivered after a retry',
     );
-    expect(row).toMatchObject({ event: 'lead.handoff', url: receiver.url, attempts: 2, lastStatusCode: 200, lastError: null });
+    expect(row).toMatchObject({
+      event: 'lead.handoff',
+      url: receiver.url,
+      attempts: 2,
+      lastStatusCode: 200,
+      lastError: null,
+    });
     expect(row.deliveredAt).toBeInstanceOf(Date);
 
     const calls = receiver.received.filter((r) => r.headers['x-nurture-event-id'] === row.id);
@@ -171,9 +237,15 @@ describe('outgoing webhooks', () => {
       expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
       expect(() => verifyWebhook(call.body, signature, WEBHOOK_SECRET)).not.toThrow();
       expect(() => verifyWebhook(call.body, signature, 'another-secret-0123456789')).toThrow();
-      expect(() => verifyWebhook(call.body.replace('lead.handoff', 'lead.handoff '), signature, WEBHOOK_SECRET)).toThrow();
+      expect(() =>
+        verifyWebhook(call.body.replace('lead.handoff', 'lead.handoff '), signature, WEBHOOK_SECRET),
+      ).toThrow();
       const parsed = JSON.parse(call.body);
-      expect(parsed).toMatchObject({ id: row.id, event: 'lead.handoff', data: { handoffId: handoff.id, leadId: handoff.leadId } });
+      expect(parsed).toMatchObject({
+        id: row.id,
+        event: 'lead.handoff',
+        data: { handoffId: handoff.id, leadId: handoff.leadId },
+      });
       expect(call.body).not.toContain('hook@buyer.test');
     }
     // Temporal's retry backoff (initial interval 5 s) separated the attempts.
@@ -184,8 +256,12 @@ describe('outgoing webhooks', () => {
     const { leadId } = await handedOff('stages@buyer.test');
     const delivered = await eventually(
       async () => {
-        const rows = await stack.db.webhookDelivery.findMany({ where: { event: 'lead.stage_changed', status: 'delivered' } });
-        const mine = rows.filter((r) => receiver.received.some((c) => c.headers['x-nurture-event-id'] === r.id && c.body.includes(leadId)));
+        const rows = await stack.db.webhookDelivery.findMany({
+          where: { event: 'lead.stage_changed', status: 'delivered' },
+        });
+        const mine = rows.filter((r) =>
+          receiver.received.some((c) => c.headers['x-nurture-event-id'] === r.id && c.body.includes(leadId)),
+        );
         return mine.length > 0 && mine;
       },
       20_000,

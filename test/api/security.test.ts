@@ -18,12 +18,17 @@ afterAll(async () => {
 });
 
 /** Each test gets its own key: the stack's rate limit is per key. */
-const freshKey = async (scopes: Scope[] = ['read', 'write']) => createApiKey(stack.db, `test-${Math.random()}`, scopes);
+const freshKey = async (scopes: Scope[] = ['read', 'write']) =>
+  createApiKey(stack.db, `test-${Math.random()}`, scopes);
 
-async function call(path: string, init: { method?: string; key?: string | null; body?: string; type?: string; bearer?: boolean } = {}) {
+async function call(
+  path: string,
+  init: { method?: string; key?: string | null; body?: string; type?: string; bearer?: boolean } = {},
+) {
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers['content-type'] = init.type ?? 'application/json';
-  if (init.key) headers[init.bearer ? 'authorization' : 'x-api-key'] = init.bearer ? `Bearer ${init.key}` : init.key;
+  if (init.key)
+    headers[init.bearer ? 'authorization' : 'x-api-key'] = init.bearer ? `Bearer ${init.key}` : init.key;
   const res = await fetch(`${stack.url}${path}`, { method: init.method ?? 'POST', headers, body: init.body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -44,12 +49,17 @@ describe('API keys', () => {
     const leadId = (await stack.db.lead.findUniqueOrThrow({ where: { email: EMAILS[0] } })).id;
     const read = await call(`/v1/leads/${leadId}`, { method: 'GET', key });
     expect(read.status).toBe(403);
-    expect(read.body.issues).toEqual([{ field: 'header.x-api-key', message: "this key lacks the 'read' scope" }]);
+    expect(read.body.issues).toEqual([
+      { field: 'header.x-api-key', message: "this key lacks the 'read' scope" },
+    ]);
 
     await revokeApiKey(stack.db, id);
     const revoked = await call('/v1/events', { key, body: event });
     expect(revoked.status).toBe(401);
-    expect(revoked.body).toEqual({ error: 'unauthorized', issues: [{ field: 'header.x-api-key', message: 'unknown or revoked API key' }] });
+    expect(revoked.body).toEqual({
+      error: 'unauthorized',
+      issues: [{ field: 'header.x-api-key', message: 'unknown or revoked API key' }],
+    });
 
     const none = await call('/v1/events', { body: event });
     expect(none.status).toBe(401);
@@ -61,26 +71,54 @@ describe('API keys', () => {
 describe('limits', () => {
   it('refuses a body over the limit with 413 in the stable shape', async () => {
     const { key } = await freshKey();
-    const huge = JSON.stringify({ email: EMAILS[1], type: 'page_view', properties: { blob: 'x'.repeat(300 * 1024) } });
+    const huge = JSON.stringify({
+      email: EMAILS[1],
+      type: 'page_view',
+      properties: { blob: 'x'.repeat(300 * 1024) },
+    });
     const res = await call('/v1/events', { key, body: huge });
     expect(res.status).toBe(413);
-    expect(res.body).toEqual({ error: 'payload_too_large', issues: [{ field: 'body', message: expect.any(String) }] });
-    const batch = await call('/v1/events/batch', { key, body: JSON.stringify({ events: Array.from({ length: 100 }, () => ({ email: EMAILS[1], type: 'page_view', properties: { blob: 'y'.repeat(3000) } })) }) });
+    expect(res.body).toEqual({
+      error: 'payload_too_large',
+      issues: [{ field: 'body', message: expect.any(String) }],
+    });
+    const batch = await call('/v1/events/batch', {
+      key,
+      body: JSON.stringify({
+        events: Array.from({ length: 100 }, () => ({
+          email: EMAILS[1],
+          type: 'page_view',
+          properties: { blob: 'y'.repeat(3000) },
+        })),
+      }),
+    });
     expect(batch.status).toBe(413);
   });
 
   it('limits CSV imports by size too, reporting what came before the limit', async () => {
-    const app = await buildApi(stack.ctx, { logLevel: 'silent', rateLimit: false, imports: { maxBytes: 2_000 } });
+    const app = await buildApi(stack.ctx, {
+      logLevel: 'silent',
+      rateLimit: false,
+      imports: { maxBytes: 2_000 },
+    });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const { key } = await freshKey();
       const rows = Array.from({ length: 200 }, (_, i) => `limit${i}@csv.test`).join('\n');
       const post = (body: string | ReadableStream<Uint8Array>) =>
-        fetch(`${url}/v1/imports`, { method: 'POST', headers: { 'content-type': 'text/csv', 'x-api-key': key }, body, duplex: 'half' } as RequestInit);
+        fetch(`${url}/v1/imports`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/csv', 'x-api-key': key },
+          body,
+          duplex: 'half',
+        } as RequestInit);
       // A declared length over the limit is refused before reading anything.
       const declared = await post(`email\n${rows}\n`);
       expect(declared.status).toBe(413);
-      expect(await declared.json()).toMatchObject({ error: 'payload_too_large', issues: [{ field: 'body' }] });
+      expect(await declared.json()).toMatchObject({
+        error: 'payload_too_large',
+        issues: [{ field: 'body' }],
+      });
       // Chunked (no length): read until the limit, then refused with a report of what came before.
       const bytes = new TextEncoder().encode(`email\n${rows}\n`);
       const chunked = new ReadableStream<Uint8Array>({
@@ -106,11 +144,15 @@ describe('limits', () => {
     const b = await freshKey();
     const bad = JSON.stringify({ email: 'x' }); // cheap 400s still count
     const statuses: number[] = [];
-    for (let i = 0; i < RATE_LIMIT; i++) statuses.push((await call('/v1/events', { key: a.key, body: bad })).status);
+    for (let i = 0; i < RATE_LIMIT; i++)
+      statuses.push((await call('/v1/events', { key: a.key, body: bad })).status);
     expect(statuses.every((s) => s === 400)).toBe(true);
     const limited = await call('/v1/events', { key: a.key, body: bad });
     expect(limited.status).toBe(429);
-    expect(limited.body).toEqual({ error: 'rate_limited', issues: [{ field: 'header.x-api-key', message: expect.stringMatching(/rate limit/i) }] });
+    expect(limited.body).toEqual({
+      error: 'rate_limited',
+      issues: [{ field: 'header.x-api-key', message: expect.stringMatching(/rate limit/i) }],
+    });
     expect((await call('/v1/events', { key: b.key, body: bad })).status).toBe(400);
   });
 });
@@ -132,8 +174,26 @@ describe('no personal data in logs or in Temporal', () => {
     const headers = { 'x-api-key': key };
     const inject = (opts: InjectOptions) => app.inject(opts);
 
-    expect((await inject({ method: 'POST', url: '/v1/events', headers, payload: { email: 'Log.Ann@Secure.test', type: 'page_view' } })).statusCode).toBe(202);
-    expect((await inject({ method: 'POST', url: '/v1/events/batch', headers, payload: { events: [{ email: 'log.bob@secure.test', type: 'page_view' }, { email: 'log.bad@' }] } })).statusCode).toBe(202);
+    expect(
+      (
+        await inject({
+          method: 'POST',
+          url: '/v1/events',
+          headers,
+          payload: { email: 'Log.Ann@Secure.test', type: 'page_view' },
+        })
+      ).statusCode,
+    ).toBe(202);
+    expect(
+      (
+        await inject({
+          method: 'POST',
+          url: '/v1/events/batch',
+          headers,
+          payload: { events: [{ email: 'log.bob@secure.test', type: 'page_view' }, { email: 'log.bad@' }] },
+        })
+      ).statusCode,
+    ).toBe(202);
     expect(
       (
         await inject({
@@ -144,9 +204,29 @@ describe('no personal data in logs or in Temporal', () => {
         })
       ).statusCode,
     ).toBe(202);
-    expect((await inject({ method: 'PUT', url: '/v1/leads', headers, payload: { email: 'log.dana@secure.test', title: 'CFO' } })).statusCode).toBe(201);
-    expect((await inject({ method: 'POST', url: '/v1/events', headers, payload: { email: 'log.eve@secure.test', type: 'nope' } })).statusCode).toBe(400);
-    expect((await inject({ method: 'GET', url: '/v1/leads/log.fay@secure.test', headers })).statusCode).toBe(400);
+    expect(
+      (
+        await inject({
+          method: 'PUT',
+          url: '/v1/leads',
+          headers,
+          payload: { email: 'log.dana@secure.test', title: 'CFO' },
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(
+      (
+        await inject({
+          method: 'POST',
+          url: '/v1/events',
+          headers,
+          payload: { email: 'log.eve@secure.test', type: 'nope' },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect((await inject({ method: 'GET', url: '/v1/leads/log.fay@secure.test', headers })).statusCode).toBe(
+      400,
+    );
     expect((await inject({ method: 'GET', url: '/no/route/log.gus@secure.test' })).statusCode).toBe(404);
     expect((await inject({ method: 'GET', url: '/test/boom' })).statusCode).toBe(503);
     await app.close();
@@ -163,7 +243,14 @@ describe('no personal data in logs or in Temporal', () => {
     const { key } = await freshKey();
     const emails = ['wf.one@ids.test', 'wf.two@ids.test'];
     for (const email of emails) {
-      expect((await call('/v1/events', { key, body: JSON.stringify({ email, type: 'demo_request', profile: { firstName: 'Wf' } }) })).status).toBe(202);
+      expect(
+        (
+          await call('/v1/events', {
+            key,
+            body: JSON.stringify({ email, type: 'demo_request', profile: { firstName: 'Wf' } }),
+          })
+        ).status,
+      ).toBe(202);
     }
     const seen: string[] = [];
     for await (const wf of stack.env.client.workflow.list()) {
@@ -193,7 +280,9 @@ describe('GET /metrics', () => {
     const { key } = await freshKey();
     const scrape = async () => (await fetch(`${stack.url}/metrics`)).text();
     const count = (text: string, outcome: string) =>
-      Number(text.match(new RegExp(`^lne_events_ingested_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm'))?.[1] ?? 0);
+      Number(
+        text.match(new RegExp(`^lne_events_ingested_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm'))?.[1] ?? 0,
+      );
     const before = await scrape();
     const email = 'metrics.person@metrics.test';
     const body = JSON.stringify({ email, type: 'page_view', clientEventId: `metrics-${Math.random()}` });
@@ -205,7 +294,9 @@ describe('GET /metrics', () => {
     const after = await scrape();
     expect(count(after, 'delivered') - count(before, 'delivered')).toBe(1);
     expect(count(after, 'duplicate') - count(before, 'duplicate')).toBe(1);
-    expect(after).toMatch(/lne_http_request_duration_seconds_count\{method="GET",route="\/v1\/leads\/:id",status="200"\} [1-9]/);
+    expect(after).toMatch(
+      /lne_http_request_duration_seconds_count\{method="GET",route="\/v1\/leads\/:id",status="200"\} [1-9]/,
+    );
     expect(after).toMatch(/^lne_events_undelivered \d+$/m);
     expect(after).not.toContain(lead.id);
     expect(after).not.toContain('metrics.person');

@@ -33,7 +33,11 @@ describe('walking skeleton', () => {
     const notJson = await stack.post('/v1/events', '{"email": ');
     expect(notJson.status).toBe(400);
 
-    const readOnly = await stack.post('/v1/events', { email: 'z@corp.test', type: 'page_view' }, stack.readKey);
+    const readOnly = await stack.post(
+      '/v1/events',
+      { email: 'z@corp.test', type: 'page_view' },
+      stack.readKey,
+    );
     expect(readOnly.status).toBe(403);
 
     expect(await stack.db.lead.count()).toBe(before);
@@ -44,7 +48,13 @@ describe('walking skeleton', () => {
     const res = await stack.post('/v1/events', {
       email: 'Ada@Analytical.test ',
       type: 'content_download',
-      profile: { firstName: 'Ada', company: 'Analytical Engines', title: 'VP Engineering', seniority: 'vp', companySize: 250 },
+      profile: {
+        firstName: 'Ada',
+        company: 'Analytical Engines',
+        title: 'VP Engineering',
+        seniority: 'vp',
+        companySize: 250,
+      },
       properties: { asset: 'ebook' },
     });
     expect(res.status).toBe(202);
@@ -67,7 +77,11 @@ describe('walking skeleton', () => {
     expect(handle.workflowId).not.toContain('analytical');
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
-    const demo = await stack.post('/v1/events', { email, type: 'demo_request', properties: { form: 'demo' } });
+    const demo = await stack.post('/v1/events', {
+      email,
+      type: 'demo_request',
+      properties: { form: 'demo' },
+    });
     expect(demo.status).toBe(202);
 
     const salesMail = await stack.mail.waitFor((m) => m.to.includes('rep@sales.test'), { timeoutMs: 20_000 });
@@ -81,7 +95,11 @@ describe('walking skeleton', () => {
     );
     expect(transition.reason).toBe('hand_raiser');
     expect(transition.fromStage).toBe('lead');
-    const handoff = await eventually(() => stack.db.handoff.findFirst({ where: { leadId: accepted.leadId } }), 10_000, 'handoff row');
+    const handoff = await eventually(
+      () => stack.db.handoff.findFirst({ where: { leadId: accepted.leadId } }),
+      10_000,
+      'handoff row',
+    );
     expect(handoff.owner).toBe('rep@sales.test');
     expect(handoff.status).toBe('pending');
     expect((await leadByEmail(email))?.stage).toBe('mql');
@@ -97,7 +115,11 @@ describe('walking skeleton', () => {
 
   it('a silent lead returns to nurture after the wait, recorded with a reason', async () => {
     const email = 'quiet@silent.test';
-    const res = await stack.post('/v1/events', { email, type: 'content_download', profile: { firstName: 'Quinn' } });
+    const res = await stack.post('/v1/events', {
+      email,
+      type: 'content_download',
+      profile: { firstName: 'Quinn' },
+    });
     const { leadId } = res.body;
     await stack.mail.waitFor((m) => m.to.includes(email), { timeoutMs: 20_000 });
 

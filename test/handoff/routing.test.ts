@@ -16,12 +16,15 @@ const team = SalesTeam.parse({
 
 describe('routeOwner', () => {
   it('gives a named account to its owner, whatever the territory', () => {
-    expect(routeOwner(team, { leadId: 'l1', profile: { company: '  Globex Corp ', country: 'DE' } }).email).toBe('na@sales.test');
+    expect(
+      routeOwner(team, { leadId: 'l1', profile: { company: '  Globex Corp ', country: 'DE' } }).email,
+    ).toBe('na@sales.test');
   });
 
   it('routes by territory, balancing among the reps who cover it', () => {
     const owners = new Set<string>();
-    for (let i = 0; i < 200; i++) owners.add(routeOwner(team, { leadId: `lead-${i}`, profile: { country: 'de' } }).email);
+    for (let i = 0; i < 200; i++)
+      owners.add(routeOwner(team, { leadId: `lead-${i}`, profile: { country: 'de' } }).email);
     expect([...owners].sort()).toEqual(['emea-1@sales.test', 'emea-2@sales.test']);
     expect(routeOwner(team, { leadId: 'x', profile: { country: 'FR' } }).email).toBe('emea-1@sales.test');
   });

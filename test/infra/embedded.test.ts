@@ -1,5 +1,4 @@
 import { readdirSync } from 'node:fs';
-import { DEFAULT_MIGRATIONS_DIR } from '../../db/migrate.ts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/client.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../db/embedded.ts';
-import { applyMigrations, migrationStatus } from '../../db/migrate.ts';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR, migrationStatus } from '../../db/migrate.ts';
 
-const INIT = '20261125000000_init';
 /** Every migration committed in prisma/migrations, in the order they apply. */
 const ALL = readdirSync(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())

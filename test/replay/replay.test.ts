@@ -28,8 +28,8 @@ describe('replay of recorded journeys', () => {
       workflowsPath: join(import.meta.dirname, '..', 'fixtures', 'nondeterministic', 'workflows.ts'),
       logger: { info() {}, debug() {}, trace() {}, warn() {}, error() {}, log() {} },
     });
-    await expect(Worker.runReplayHistory({ workflowBundle: broken }, load(fixtures[0] as string), 'broken')).rejects.toBeInstanceOf(
-      DeterminismViolationError,
-    );
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: broken }, load(fixtures[0] as string), 'broken'),
+    ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -13,7 +13,19 @@ const start = async (env: TestWorkflowEnvironment, taskQueue: string, leadId: st
   env.client.workflow.start('leadWorkflow', {
     taskQueue,
     workflowId: leadWorkflowId(leadId),
-    args: [{ leadId, profile: { fields: {}, tags: [], emailDomain: 'corp.test', seniority: 'vp' as const, companySize: 200 }, searchAttributes: false }],
+    args: [
+      {
+        leadId,
+        profile: {
+          fields: {},
+          tags: [],
+          emailDomain: 'corp.test',
+          seniority: 'vp' as const,
+          companySize: 200,
+        },
+        searchAttributes: false,
+      },
+    ],
   });
 
 const waitFor = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean) => {
@@ -31,10 +43,25 @@ export const SCENARIOS: Scenario[] = [
     async run(env, taskQueue) {
       const h = await start(env, taskQueue, 'replay-hand-raiser');
       const now = await env.currentTimeMs();
-      await h.signal(eventSignal, { id: 'e1', type: 'content_download', occurredAt: now, properties: {}, scored: true });
+      await h.signal(eventSignal, {
+        id: 'e1',
+        type: 'content_download',
+        occurredAt: now,
+        properties: {},
+        scored: true,
+      });
       await env.sleep('1d');
-      await h.signal(eventSignal, { id: 'e2', type: 'demo_request', occurredAt: now + 86_400_000, properties: {}, scored: true });
-      await waitFor(() => h.query(stateQuery), (s) => s.handoff !== undefined);
+      await h.signal(eventSignal, {
+        id: 'e2',
+        type: 'demo_request',
+        occurredAt: now + 86_400_000,
+        properties: {},
+        scored: true,
+      });
+      await waitFor(
+        () => h.query(stateQuery),
+        (s) => s.handoff !== undefined,
+      );
       await h.executeUpdate(feedbackUpdate, { args: [{ kind: 'accept', actor: 'rep-1' }] });
       await env.sleep('2d');
       await h.executeUpdate(feedbackUpdate, { args: [{ kind: 'won', actor: 'rep-1' }] });
@@ -46,9 +73,18 @@ export const SCENARIOS: Scenario[] = [
     async run(env, taskQueue) {
       const h = await start(env, taskQueue, 'replay-silent');
       await env.sleep('60d');
-      await waitFor(() => h.query(stateQuery), (s) => s.stage === 'nurture');
+      await waitFor(
+        () => h.query(stateQuery),
+        (s) => s.stage === 'nurture',
+      );
       const now = await env.currentTimeMs();
-      await h.signal(eventSignal, { id: 'e1', type: 'email_click', occurredAt: now, properties: {}, scored: true });
+      await h.signal(eventSignal, {
+        id: 'e1',
+        type: 'email_click',
+        occurredAt: now,
+        properties: {},
+        scored: true,
+      });
       await env.sleep('10d');
       return h.workflowId;
     },
@@ -58,9 +94,18 @@ export const SCENARIOS: Scenario[] = [
     async run(env, taskQueue) {
       const h = await start(env, taskQueue, 'replay-sla');
       const now = await env.currentTimeMs();
-      await h.signal(eventSignal, { id: 'e1', type: 'contact_request', occurredAt: now, properties: {}, scored: true });
+      await h.signal(eventSignal, {
+        id: 'e1',
+        type: 'contact_request',
+        occurredAt: now,
+        properties: {},
+        scored: true,
+      });
       await env.sleep('4d');
-      await waitFor(() => h.query(stateQuery), (s) => s.stage === 'nurture');
+      await waitFor(
+        () => h.query(stateQuery),
+        (s) => s.stage === 'nurture',
+      );
       return h.workflowId;
     },
   },

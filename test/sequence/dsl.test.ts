@@ -41,15 +41,29 @@ describe('durations', () => {
 
 describe('defineSequence', () => {
   it('names unnamed steps deterministically, depth first', () => {
-    const s = defineSequence({ id: 'demo', version: 1, name: 'Demo', steps: [send('welcome'), waitFor('email_click', { timeout: '2d', onEvent: [tag(['x'])] }), wait('1d')] });
+    const s = defineSequence({
+      id: 'demo',
+      version: 1,
+      name: 'Demo',
+      steps: [send('welcome'), waitFor('email_click', { timeout: '2d', onEvent: [tag(['x'])] }), wait('1d')],
+    });
     expect(s.steps.map((x) => x.id)).toEqual(['send-1', 'waitfor-2', 'wait-4']);
-    const again = defineSequence({ id: 'demo', version: 1, name: 'Demo', steps: [send('welcome'), waitFor('email_click', { timeout: '2d', onEvent: [tag(['x'])] }), wait('1d')] });
+    const again = defineSequence({
+      id: 'demo',
+      version: 1,
+      name: 'Demo',
+      steps: [send('welcome'), waitFor('email_click', { timeout: '2d', onEvent: [tag(['x'])] }), wait('1d')],
+    });
     expect(again).toEqual(s);
   });
 
   it('rejects a malformed sequence naming the field', () => {
-    expect(() => defineSequence({ id: 'Bad Id', version: 1, name: 'x', steps: [send('welcome')] })).toThrow(SequenceError);
-    expect(() => defineSequence({ id: 'ok', version: 0, name: 'x', steps: [send('welcome')] })).toThrow(/ok@0 version/);
+    expect(() => defineSequence({ id: 'Bad Id', version: 1, name: 'x', steps: [send('welcome')] })).toThrow(
+      SequenceError,
+    );
+    expect(() => defineSequence({ id: 'ok', version: 0, name: 'x', steps: [send('welcome')] })).toThrow(
+      /ok@0 version/,
+    );
     expect(() => defineSequence({ id: 'ok', version: 1, name: 'x', steps: [] })).toThrow(/steps/);
   });
 });
@@ -63,8 +77,13 @@ describe('validateSequence', () => {
   });
 
   it('names the step path of an unknown template', () => {
-    const issues = issuesOf([send('welcome'), waitFor('email_click', { timeout: '2d', onEvent: [send('webinar-invte')] })]);
-    expect(issues).toEqual([{ path: 'demo@2 steps[1].onEvent[0]', message: "unknown template 'webinar-invte'" }]);
+    const issues = issuesOf([
+      send('welcome'),
+      waitFor('email_click', { timeout: '2d', onEvent: [send('webinar-invte')] }),
+    ]);
+    expect(issues).toEqual([
+      { path: 'demo@2 steps[1].onEvent[0]', message: "unknown template 'webinar-invte'" },
+    ]);
   });
 
   it('flags durations out of bounds', () => {
@@ -75,25 +94,41 @@ describe('validateSequence', () => {
 
   it('flags unreachable steps after an exit, recycle or handoff', () => {
     const issues = issuesOf([send('welcome'), exit('done'), send('ebook-followup-1')]);
-    expect(issues).toEqual([{ path: 'demo@2 steps[2]', message: "step 'send-3' is unreachable (it follows an exit, recycle or handoff)" }]);
+    expect(issues).toEqual([
+      {
+        path: 'demo@2 steps[2]',
+        message: "step 'send-3' is unreachable (it follows an exit, recycle or handoff)",
+      },
+    ]);
     expect(issuesOf([handoff('hot'), wait('1d')])[0]?.path).toBe('demo@2 steps[1]');
   });
 
   it('flags a loop without a wait', () => {
     expect(issuesOf([send('welcome'), recycle('demo')])[0]?.message).toMatch(/loop without a wait/);
-    expect(issuesOf([send('welcome')], { onComplete: { recycleTo: 'demo' } })[0]?.message).toMatch(/loop without a wait/);
+    expect(issuesOf([send('welcome')], { onComplete: { recycleTo: 'demo' } })[0]?.message).toMatch(
+      /loop without a wait/,
+    );
     expect(issuesOf([send('welcome'), recycle('demo', { after: '30d' })])).toEqual([]);
   });
 
   it('flags unknown recycle targets and duplicate ids', () => {
-    const issues = issuesOf([send('welcome', { id: 'a' }), send('welcome', { id: 'a' }), recycle('nowhere', { after: '1d' })]);
-    expect(issues.map((i) => i.message)).toEqual(["step id 'a' is already used at steps[0]", "unknown sequence 'nowhere'"]);
+    const issues = issuesOf([
+      send('welcome', { id: 'a' }),
+      send('welcome', { id: 'a' }),
+      recycle('nowhere', { after: '1d' }),
+    ]);
+    expect(issues.map((i) => i.message)).toEqual([
+      "step id 'a' is already used at steps[0]",
+      "unknown sequence 'nowhere'",
+    ]);
   });
 
   it('assertValidSequences throws one error listing every problem', () => {
     const bad = defineSequence({ id: 'demo', version: 3, name: 'x', steps: [send('nope'), wait('1s')] });
     expect(() => assertValidSequences([bad], templates)).toThrow(SequenceValidationError);
-    expect(() => assertValidSequences([bad], templates)).toThrow(/demo@3 steps\[0\]: unknown template 'nope'[\s\S]*demo@3 steps\[1\]/);
+    expect(() => assertValidSequences([bad], templates)).toThrow(
+      /demo@3 steps\[0\]: unknown template 'nope'[\s\S]*demo@3 steps\[1\]/,
+    );
   });
 
   it('the shipped catalog is valid against the templates on disk', async () => {
@@ -108,8 +143,16 @@ describe('compile and graph', () => {
     name: 'Demo',
     steps: [
       send('welcome', { id: 'hello' }),
-      branch(when.score('intent', 10), [handoff('hot', { id: 'hot' })], [wait('1d', { id: 'pause' })], { id: 'check' }),
-      split({ a: { weight: 1, steps: [send('ebook-followup-1', { id: 'a-mail' })] }, b: { weight: 1, steps: [] } }, { id: 'ab' }),
+      branch(when.score('intent', 10), [handoff('hot', { id: 'hot' })], [wait('1d', { id: 'pause' })], {
+        id: 'check',
+      }),
+      split(
+        {
+          a: { weight: 1, steps: [send('ebook-followup-1', { id: 'a-mail' })] },
+          b: { weight: 1, steps: [] },
+        },
+        { id: 'ab' },
+      ),
     ],
   });
 

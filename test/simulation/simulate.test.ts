@@ -1,6 +1,7 @@
 // simulate(): a 90-day journey through the real workflow on the time-skipping server, in seconds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadMagnetV1 } from '../../sequences/lead-magnet.ts';
 import { simulate } from '../../simulation/simulate.ts';
 import { timeSkippingEnv } from '../support/temporal.ts';
@@ -14,7 +15,13 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const profile = { fields: {}, tags: [], emailDomain: 'corp.test', seniority: 'director' as const, companySize: 300 };
+const profile = {
+  fields: {},
+  tags: [],
+  emailDomain: 'corp.test',
+  seniority: 'director' as const,
+  companySize: 300,
+};
 
 describe('simulate', () => {
   it('runs 90 days of a silent lead in seconds and shows the return to nurture', async () => {
@@ -44,7 +51,9 @@ describe('simulate', () => {
       ],
       { horizon: '30d', env },
     );
-    const emails = timeline.filter((t) => t.kind === 'email').map((e) => [e.detail, Math.round(e.offsetMs / DAY)]);
+    const emails = timeline
+      .filter((t) => t.kind === 'email')
+      .map((e) => [e.detail, Math.round(e.offsetMs / DAY)]);
     expect(emails).toEqual([
       ['welcome', 0],
       ['ebook-followup-1', 1],
@@ -55,7 +64,11 @@ describe('simulate', () => {
     const handoff = timeline.find((t) => t.kind === 'stage' && t.detail.includes('→ mql'));
     expect(handoff?.detail).toBe('lead → mql (hand_raiser)');
     expect(Math.round((handoff?.offsetMs ?? 0) / DAY)).toBe(20);
-    expect(timeline.filter((t) => t.kind === 'sales_email').map((t) => t.detail.split(' ')[0])).toEqual(['new', 'reminder', 'escalation']);
+    expect(timeline.filter((t) => t.kind === 'sales_email').map((t) => t.detail.split(' ')[0])).toEqual([
+      'new',
+      'reminder',
+      'escalation',
+    ]);
     // Nobody in sales answered within the 72-hour SLA: back to nurture on day 23, not dropped.
     const expired = timeline.find((t) => t.kind === 'stage' && t.detail === 'mql → nurture (sla_expired)');
     expect(Math.round((expired?.offsetMs ?? 0) / DAY)).toBe(23);

@@ -3,15 +3,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
-import { createApiKey } from '../../api/auth.ts';
-import { type ApiOptions, buildApi } from '../../api/server.ts';
-import { createApiMetrics } from '../../observability/metrics.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { createActivities } from '../../activities/index.ts';
+import { createApiKey } from '../../api/auth.ts';
+import { type ApiOptions, buildApi } from '../../api/server.ts';
 import { createDb, type Db } from '../../db/client.ts';
 import type { DeliveryPolicy } from '../../domain/delivery/policy.ts';
 import { loadTemplates } from '../../email/render.ts';
 import { type RejectRecipient, startMailCapture } from '../../mail/capture.ts';
+import { createApiMetrics } from '../../observability/metrics.ts';
 import { bundleWorkflows } from '../../worker/create.ts';
 import { createTestDatabase } from './postgres.ts';
 import { devServerEnv, timeSkippingEnv } from './temporal.ts';
@@ -41,16 +41,27 @@ export async function startStack(opts: StackOptions = {}) {
   const database = await createTestDatabase();
   const db: Db = createDb(database.url);
   const mail = await startMailCapture({ rejectRecipient: opts.rejectRecipient });
-  const env: TestWorkflowEnvironment = opts.temporal === 'dev' ? await devServerEnv() : await timeSkippingEnv();
+  const env: TestWorkflowEnvironment =
+    opts.temporal === 'dev' ? await devServerEnv() : await timeSkippingEnv();
   const taskQueue = opts.taskQueue ?? `test-${process.pid}`;
   const baseUrlHolder = { url: 'http://127.0.0.1:0' };
 
   const deps: ActivityDeps = {
     db,
-    mailer: nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true, pool: true }),
+    mailer: nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: mail.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+      pool: true,
+    }),
     templates: await loadTemplates(),
     policy: opts.policy ?? { quietHours: null, frequencyCap: null },
-    salesTeam: { reps: [{ email: 'rep@sales.test', territories: [] }], manager: 'boss@sales.test', accounts: {} },
+    salesTeam: {
+      reps: [{ email: 'rep@sales.test', territories: [] }],
+      manager: 'boss@sales.test',
+      accounts: {},
+    },
     settings: {
       get publicBaseUrl() {
         return baseUrlHolder.url;
@@ -87,7 +98,11 @@ export async function startStack(opts: StackOptions = {}) {
   const { key: readKey } = await createApiKey(db, 'tests-read', ['read']);
 
   /** POSTs JSON (or a raw string) and returns the status with the parsed body. */
-  const post = async (path: string, body: unknown, key: string | null = apiKey): Promise<{ status: number; body: any }> => {
+  const post = async (
+    path: string,
+    body: unknown,
+    key: string | null = apiKey,
+  ): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${address}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
@@ -125,7 +140,11 @@ export async function startStack(opts: StackOptions = {}) {
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /** Polls until `fn` returns a truthy value (for effects that happen asynchronously in the worker). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

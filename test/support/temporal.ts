@@ -7,7 +7,9 @@ import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.ts';
 
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = findTestServer();
-  return TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  return TestWorkflowEnvironment.createTimeSkipping(
+    path ? { server: { executable: { type: 'existing-path', path } } } : {},
+  );
 }
 
 /** The dev server: real visibility (list/search workflows) and our search attributes registered. */

@@ -2,9 +2,9 @@
 // the simulation recorder (side effects are other suites' business).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createSimulationActivities, type SimulatedEffect } from '../../simulation/activities.ts';
 import type { EngagementEvent } from '../../domain/events.ts';
 import type { Sequence } from '../../domain/sequence/index.ts';
+import { createSimulationActivities, type SimulatedEffect } from '../../simulation/activities.ts';
 import type { LeadWorkflowInput, WorkflowProfile } from '../../workflows/definitions.ts';
 import { leadWorkflowId } from '../../workflows/definitions.ts';
 import { workflowBundle } from '../support/stack.ts';
@@ -24,7 +24,14 @@ export async function startHarness(opts: { temporal?: 'time-skipping' | 'dev' } 
   const running = worker.run();
   let n = 0;
 
-  async function startLead(opts: { sequence?: Sequence; sequenceId?: string; profile?: WorkflowProfile; extra?: Partial<LeadWorkflowInput> } = {}) {
+  async function startLead(
+    opts: {
+      sequence?: Sequence;
+      sequenceId?: string;
+      profile?: WorkflowProfile;
+      extra?: Partial<LeadWorkflowInput>;
+    } = {},
+  ) {
     n += 1;
     const leadId = `lead-${n}-${Date.now().toString(36)}`;
     const handle = await env.client.workflow.start('leadWorkflow', {
@@ -41,13 +48,17 @@ export async function startHarness(opts: { temporal?: 'time-skipping' | 'dev' } 
         } satisfies LeadWorkflowInput,
       ],
     });
-    const of = (kind?: SimulatedEffect['kind']) => effects.filter((e) => e.leadId === leadId && (!kind || e.kind === kind));
+    const of = (kind?: SimulatedEffect['kind']) =>
+      effects.filter((e) => e.leadId === leadId && (!kind || e.kind === kind));
     return { leadId, handle, effects: of };
   }
 
   let eventSeq = 0;
   /** An engagement event stamped with the server's (skipped) clock, as ingestion would. */
-  const event = async (type: EngagementEvent['type'], extra: Partial<EngagementEvent> = {}): Promise<EngagementEvent> => ({
+  const event = async (
+    type: EngagementEvent['type'],
+    extra: Partial<EngagementEvent> = {},
+  ): Promise<EngagementEvent> => ({
     id: `ev-${++eventSeq}`,
     type,
     occurredAt: await env.currentTimeMs(),
@@ -70,12 +81,19 @@ export async function startHarness(opts: { temporal?: 'time-skipping' | 'dev' } 
 }
 
 /** Polls a query or effect until it holds (workflow tasks run asynchronously to the test). */
-export async function until<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T> | T,
+  ok: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v).slice(0, 2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v).slice(0, 2000)}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -20,10 +20,19 @@ describe('sequence version migration', () => {
     // Two leads pinned to v1 (the catalog's latest is v2).
     const waiting = await h.startLead({ sequence: leadMagnetV1 });
     const engaged = await h.startLead({ sequence: leadMagnetV1 });
-    await until(() => waiting.handle.query(stateQuery), (s) => s.sequence?.step === 'first-engagement');
-    await until(() => engaged.handle.query(stateQuery), (s) => s.sequence?.step === 'first-engagement');
+    await until(
+      () => waiting.handle.query(stateQuery),
+      (s) => s.sequence?.step === 'first-engagement',
+    );
+    await until(
+      () => engaged.handle.query(stateQuery),
+      (s) => s.sequence?.step === 'first-engagement',
+    );
     await engaged.handle.signal(eventSignal, await h.event('email_click'));
-    await until(() => engaged.handle.query(stateQuery), (s) => s.sequence?.step === 'gap-1');
+    await until(
+      () => engaged.handle.query(stateQuery),
+      (s) => s.sequence?.step === 'gap-1',
+    );
 
     // Visibility is eventually consistent: wait until both are listed.
     const dry = await until(
