@@ -1,4 +1,5 @@
 // Lifecycle side effects: stage history rows (idempotent by key) and GDPR erasure.
+import { eraseLeadData } from '../db/erasure.ts';
 import type { ActivityDeps } from './deps.ts';
 import { activityNow } from './email.ts';
 
@@ -45,19 +46,7 @@ export function lifecycleActivities({ db }: ActivityDeps) {
 
   /** Deletes personal data, keeps anonymous rows (events, transitions) so funnel counts stay true. */
   async function eraseLead({ leadId }: { leadId: string }): Promise<void> {
-    await db.lead.updateMany({
-      where: { id: leadId },
-      data: {
-        email: null,
-        firstName: null,
-        lastName: null,
-        company: null,
-        title: null,
-        profile: {},
-        erasedAt: new Date(activityNow()),
-      },
-    });
-    await db.engagementEvent.updateMany({ where: { leadId }, data: { properties: {} } });
+    await eraseLeadData(db, leadId, new Date(activityNow()));
   }
 
   return { recordTransition, eraseLead };

@@ -105,6 +105,15 @@ export const EventAccepted = z.object({
 export const Issue = z.object({ field: z.string(), message: z.string() });
 export const ErrorBody = z.object({ error: z.string(), issues: z.array(Issue) });
 
+/** Answers of every route that ingests one event: 202 stored, 200 a known `clientEventId`. */
+export const EventResponses = {
+  202: EventAccepted,
+  200: EventAccepted,
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+};
+
 export const BatchBody = z
   .object({
     events: z

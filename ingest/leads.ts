@@ -1,6 +1,6 @@
 // Leads as resources: create/update a profile by email, and GDPR erasure.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Db } from '../db/client.ts';
+import { eraseLeadData } from '../db/erasure.ts';
 import { eraseSignal, leadWorkflowId } from '../workflows/definitions.ts';
 import {
   errorSummary,
@@ -60,31 +60,7 @@ export async function requestErasure(ctx: IngestContext, leadId: string): Promis
         { err: errorSummary(err), leadId },
         'erase: workflow unreachable; erasing in the database',
       );
-    await eraseInDb(ctx.db, leadId);
+    await eraseLeadData(ctx.db, leadId);
     return { status: 'erased_directly', workflow: notRunning ? 'none' : 'unreachable' };
   }
-}
-
-/**
- * The database half of erasure (the same as the eraseLead activity): personal data goes, anonymous
- * rows (events without properties, stage history, handoffs) stay so funnel counts remain true.
- */
-export async function eraseInDb(db: Db, leadId: string, at = new Date()): Promise<void> {
-  await db.$transaction([
-    db.lead.updateMany({
-      where: { id: leadId },
-      data: {
-        email: null,
-        firstName: null,
-        lastName: null,
-        company: null,
-        title: null,
-        country: null,
-        timezone: null,
-        profile: {},
-        erasedAt: at,
-      },
-    }),
-    db.engagementEvent.updateMany({ where: { leadId }, data: { properties: {} } }),
-  ]);
 }

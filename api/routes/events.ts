@@ -9,8 +9,8 @@ import {
   BatchItemResult,
   BatchResult,
   ErrorBody,
-  EventAccepted,
   EventBody,
+  EventResponses,
   MAX_BATCH,
 } from '../schemas.ts';
 import type { ApiContext } from '../server.ts';
@@ -39,13 +39,7 @@ export const eventRoutes =
           summary: 'Record an engagement event for a lead (created or merged by email)',
           description: 'Stored before the answer; 202 new, 200 when `clientEventId` was seen before.',
           body: EventBody,
-          response: {
-            202: EventAccepted,
-            200: EventAccepted,
-            400: ErrorBody,
-            401: ErrorBody,
-            403: ErrorBody,
-          },
+          response: EventResponses,
         },
       },
       async (req, reply) => {

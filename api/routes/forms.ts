@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ingestEvent } from '../../ingest/events.ts';
 import { requireScope } from '../auth.ts';
 import { rejectUnstorableText } from '../errors.ts';
-import { ErrorBody, EventAccepted, FORMS, FormBody, FormParams } from '../schemas.ts';
+import { EventResponses, FORMS, FormBody, FormParams } from '../schemas.ts';
 import type { ApiContext } from '../server.ts';
 
 export const formRoutes =
@@ -25,13 +25,7 @@ export const formRoutes =
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           params: FormParams,
           body: FormBody,
-          response: {
-            202: EventAccepted,
-            200: EventAccepted,
-            400: ErrorBody,
-            401: ErrorBody,
-            403: ErrorBody,
-          },
+          response: EventResponses,
         },
       },
       async (req, reply) => {

@@ -332,7 +332,7 @@ describe('leads', () => {
       email,
       type: 'content_download',
       properties: { asset: 'ebook' },
-      profile: { firstName: 'Erin' },
+      profile: { firstName: 'Erin', country: 'DE' },
     });
     await request('POST', '/v1/events', { email, type: 'page_view', properties: { path: '/pricing' } });
     const leadId = first.body.leadId;
@@ -357,11 +357,16 @@ describe('leads', () => {
       firstName: null,
       lastName: null,
       company: null,
+      country: null,
       profile: {},
     });
     const events = await stack.db.engagementEvent.findMany({ where: { leadId } });
     expect(events).toHaveLength(2);
     for (const e of events) expect(e.properties).toEqual({});
+    // The welcome email's row stays (send counts), its personalised subject does not.
+    const messages = await stack.db.message.findMany({ where: { leadId } });
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(m.subject).toBeNull();
     const handle = stack.env.client.workflow.getHandle(leadWorkflowId(leadId));
     await eventually(
       async () => (await handle.describe()).status.name === 'COMPLETED',
