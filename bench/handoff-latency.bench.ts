@@ -367,27 +367,26 @@ async function printBreakdown(client: Client, samples: readonly Sample[]): Promi
     const signalled = at(lead, (e) => e.workflowExecutionSignaledEventAttributes, s.t0Wall - 1);
     const rtScheduled = at(lead, scheduled('recordTransition'), signalled);
     const rtCompleted = at(lead, completed, rtScheduled);
-    const childInitiated = at(
-      lead,
-      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
-      rtCompleted,
-    );
+    const childInitiated = at(lead, (e) => e.startChildWorkflowExecutionInitiatedEventAttributes, signalled);
     const childStarted = at(child, (e) => e.workflowExecutionStartedEventAttributes);
-    const loadScheduled = at(child, scheduled('loadSalesTeam'));
-    const loadCompleted = at(child, completed, loadScheduled);
+    const childWftScheduled = at(child, (e) => e.workflowTaskScheduledEventAttributes);
+    const childWftStarted = at(child, (e) => e.workflowTaskStartedEventAttributes);
+    const childWftCompleted = at(child, (e) => e.workflowTaskCompletedEventAttributes);
     const saveScheduled = at(child, scheduled('saveHandoff'));
     const saveCompleted = at(child, completed, saveScheduled);
     const notifyScheduled = at(child, scheduled('notifySales'));
     const arrivedWall = s.t0Wall + (s.arrived - s.t0);
 
     add('API: key check, upsert lead, store event, signalWithStart', s.t0Wall, signalled);
-    add('lead WFT: rescore → schedule recordTransition', signalled, rtScheduled);
-    add('recordTransition activity (dispatch + DB tx)', rtScheduled, rtCompleted);
-    add('lead WFT: → start handoff child', rtCompleted, childInitiated);
+    // One task schedules the MQL record and starts the child (the handoff-while-recording-mql patch).
+    add('lead WFT: rescore → record MQL + start handoff child', signalled, childInitiated);
+    add('recordTransition activity (in parallel with the child)', rtScheduled, rtCompleted);
     add('server: child workflow started', childInitiated, childStarted);
-    add("child's first WFT (new workflow) → schedule loadSalesTeam", childStarted, loadScheduled);
-    add('loadSalesTeam activity (dispatch, no I/O)', loadScheduled, loadCompleted);
-    add('child WFT → schedule saveHandoff', loadCompleted, saveScheduled);
+    // The child's first task: matched to a poller, then run on a fresh workflow (bundle modules
+    // evaluated, loadSalesTeam as a local activity inside the task, leaving only a marker).
+    add("child's first WFT: scheduled → picked up by the worker", childWftScheduled, childWftStarted);
+    add("child's first WFT: run (new workflow + local activity)", childWftStarted, childWftCompleted);
+    add('child: first WFT completed → saveHandoff scheduled', childWftCompleted, saveScheduled);
     add('saveHandoff activity (dispatch + DB upsert)', saveScheduled, saveCompleted);
     add('child WFT → schedule notifySales', saveCompleted, notifyScheduled);
     add('notifySales: dispatch, DB, render, SMTP, capture', notifyScheduled, arrivedWall);

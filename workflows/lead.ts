@@ -10,6 +10,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -50,6 +51,9 @@ import {
 import { handoffWorkflow } from './handoff.ts';
 import { rescore } from './rescore.ts';
 import { upsertLeadSearchAttributes } from './search-attributes.ts';
+
+/** Patch id (workflow versioning): the hand-off child starts while the MQL transition is recorded. */
+const HANDOFF_WHILE_RECORDING = 'handoff-while-recording-mql';
 
 const { sendEmail, recordTransition, eraseLead } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -234,9 +238,16 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
 
   const startHandoff = async (reason: ReasonCode, ruleIds: string[], actorId: string) => {
     if (state.handoff || state.stage === 'disqualified') return;
+    let recordingMql: Promise<void> | undefined;
     if (state.stage !== 'mql') {
       if (!canTransition(state.stage, 'mql', { kind: 'scoring_rule' })) return; // sql and beyond: sales already owns it
-      await moveTo('mql', reason, { kind: 'scoring_rule', id: actorId }, ruleIds);
+      recordingMql = moveTo('mql', reason, { kind: 'scoring_rule', id: actorId }, ruleIds);
+      // Sales hears at once: the child starts in the same workflow task that records the MQL
+      // transition. Histories from before this change waited for the record first.
+      if (!patched(HANDOFF_WHILE_RECORDING)) {
+        await recordingMql;
+        recordingMql = undefined;
+      }
     }
     leaveSequence('handed off to sales');
     state.counters.handoffs += 1;
@@ -263,6 +274,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       // Ignore the result of a handoff the lead has already moved past (answered, replaced).
       if (state.handoff?.id === handoffId) handoffResult = r;
     });
+    await recordingMql;
   };
 
   /** Records one event and lets it move the sequence (goal reached, waitFor answered). */
