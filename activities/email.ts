@@ -123,9 +123,10 @@ export function emailActivities(deps: ActivityDeps) {
     const headers: Record<string, string> = {};
     if (args.marketing) {
       // RFC 2369 + RFC 8058 one-click unsubscribe (required by bulk-sender rules), with a mailto
-      // fallback for clients that do not POST.
+      // fallback for clients that do not POST: the inbound relay forwards it to the provider
+      // endpoint as an `unsubscribe` event for its sender. No id in it: the sender is who leaves.
       headers['List-Unsubscribe'] =
-        `<${links.unsubscribe}>, <mailto:unsubscribe@${domainOf(settings.mailFrom)}?subject=unsubscribe-${args.leadId}>`;
+        `<${links.unsubscribe}>, <mailto:unsubscribe@${domainOf(settings.mailFrom)}?subject=unsubscribe>`;
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }
     // Take the send lease: one UPDATE ... WHERE, so of two attempts at the same time exactly one wins.

@@ -1,9 +1,9 @@
-// Bounce and complaint intake from the email provider (or an MTA log shipper): one generic, signed
-// JSON shape, documented in docs/email-delivery.md.
+// Bounce, complaint and mailto-unsubscribe intake from the email provider (or an MTA log shipper,
+// or an inbound-mail relay): one generic, signed JSON shape, documented in docs/email-delivery.md.
 //
 // POST /v1/providers/email-events
 //   header  x-nurture-signature: t=<epoch ms>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
-//   body    { "events": [{ "type": "bounce" | "complaint", "email": "...", "id"?, "messageId"?,
+//   body    { "events": [{ "type": "bounce" | "complaint" | "unsubscribe", "email": "...", "id"?, "messageId"?,
 //             "occurredAt"? (ISO 8601), "reason"? }] }
 // The signature is checked over the raw bytes before anything is parsed, and a timestamp more than
 // five minutes away is refused (replay protection); within the window, an event seen before (same
@@ -26,8 +26,11 @@ export const PROVIDER_SIGNATURE_HEADER = 'x-nurture-signature';
 export const ProviderEvent = z
   .object({
     type: z
-      .enum(['bounce', 'complaint'])
-      .describe('bounce: permanent (hard) bounce only; complaint: marked as spam'),
+      .enum(['bounce', 'complaint', 'unsubscribe'])
+      .describe(
+        'bounce: permanent (hard) bounce only; complaint: marked as spam; unsubscribe: an email to the ' +
+          'List-Unsubscribe mailto address (email = its sender)',
+      ),
     email: z.string().trim().email('must be a valid email address').max(254),
     id: z
       .string()
@@ -62,7 +65,7 @@ const ProviderEventsAccepted = z.object({
   ),
 });
 
-const SUPPRESSION_REASON = { bounce: 'hard_bounce', complaint: 'complaint' } as const;
+const SUPPRESSION_REASON = { bounce: 'hard_bounce', complaint: 'complaint', unsubscribe: 'unsubscribed' } as const;
 
 export const providerRoutes =
   (ctx: ApiContext): FastifyPluginAsyncZod =>
@@ -77,7 +80,8 @@ export const providerRoutes =
       '/v1/providers/email-events',
       {
         schema: {
-          summary: 'Bounces and complaints from the email provider (HMAC-signed, see docs/email-delivery.md)',
+          summary:
+            'Bounces, complaints and mailto unsubscribes from the email provider (HMAC-signed, see docs/email-delivery.md)',
           security: [],
           body: ProviderEventsBody,
           response: { 200: ProviderEventsAccepted, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },

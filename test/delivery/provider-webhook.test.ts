@@ -259,4 +259,27 @@ describe('provider webhook: bounces and complaints', () => {
     const again = await postEvents({ events: [{ type: 'bounce', email, messageId: bare }] });
     expect(again.body.results[0].status).toBe('duplicate');
   });
+
+  it('an email to the List-Unsubscribe mailto address, relayed as `unsubscribe`, stops the journey', async () => {
+    const email = 'mailto.leaver@provider.test';
+    const { leadId } = await leadWithWelcome(email);
+    const header = (mailTo(email)[0]?.headers['list-unsubscribe'] ?? '') as string;
+    expect(header).toContain('<mailto:unsubscribe@acme.test?subject=unsubscribe>');
+    // The relay reports the sender of that email.
+    const res = await postEvents({
+      events: [{ id: 'inbound-1', type: 'unsubscribe', email: 'Mailto.Leaver@provider.test' }],
+    });
+    expect(res.body).toEqual({ received: 1, results: [{ index: 0, status: 'applied', leadId }] });
+    expect(await stack.db.suppression.findUnique({ where: { email } })).toMatchObject({
+      reason: 'unsubscribed',
+    });
+    const state = await eventually(async () => {
+      const s = await stateOf(leadId);
+      return s.timeline.some((t) => t.kind === 'event' && t.detail === 'unsubscribe') && s;
+    });
+    expect(state.unsubscribed).toBe(true);
+    expect(state.sequence).toBeUndefined();
+    await stack.env.sleep('40 days');
+    expect(mailTo(email)).toHaveLength(1);
+  });
 });

@@ -36,7 +36,7 @@ describe('unsubscribe', () => {
     const header = mail.headers['list-unsubscribe'] ?? '';
     const [, link, mailto] = LIST_UNSUBSCRIBE.exec(header) ?? [];
     expect(link?.startsWith(`${stack.deps.settings.publicBaseUrl}/u/`)).toBe(true); // https in production (PUBLIC_BASE_URL)
-    expect(mailto).toMatch(/^mailto:unsubscribe@acme\.test\?subject=unsubscribe-/);
+    expect(mailto).toBe('mailto:unsubscribe@acme.test?subject=unsubscribe');
     expect(mail.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
     // The same link is in the footer of the body, untouched by click tracking.
     expect(mail.html).toContain(link);
