@@ -18,7 +18,11 @@ const ctx = {
   linkSecret: env.LINK_SIGNING_SECRET,
   providerSecret: env.PROVIDER_WEBHOOK_SECRET,
 };
-const app = await buildApi(ctx, { logLevel: env.LOG_LEVEL, metrics });
+const app = await buildApi(ctx, {
+  logLevel: env.LOG_LEVEL,
+  metrics,
+  dashboard: { secureCookie: env.PUBLIC_BASE_URL.startsWith('https:') },
+});
 const stopOutbox = startOutbox(ctx);
 await app.listen({ host: env.API_HOST, port: env.API_PORT });
 

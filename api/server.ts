@@ -13,9 +13,11 @@ import {
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Db } from '../db/client.ts';
+import type { TemplateRegistry } from '../email/render.ts';
 import type { IngestContext } from '../ingest/events.ts';
 import type { ApiMetrics } from '../observability/metrics.ts';
 import { rateLimitKey } from './auth.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
 import { formRoutes } from './routes/forms.ts';
@@ -44,6 +46,8 @@ export interface ApiOptions {
   imports?: ImportLimits;
   /** Serves `GET /metrics` (Prometheus text) and times every request; off when unset. */
   metrics?: ApiMetrics;
+  /** The HTML dashboard at /dashboard (default on); `secureCookie` when served over https. */
+  dashboard?: { secureCookie?: boolean; templates?: TemplateRegistry } | false;
 }
 
 /** Anything shaped like an email address, anywhere in a log line (messages, errors, URLs). */
@@ -120,5 +124,9 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(importRoutes(ctx, opts.imports));
   await app.register(linkRoutes(ctx));
   await app.register(providerRoutes(ctx));
+  if (opts.dashboard !== false) {
+    const { templates, secureCookie } = opts.dashboard ?? {};
+    await app.register(dashboardRoutes({ ...ctx, templates }, { secureCookie }));
+  }
   return app;
 }

@@ -115,7 +115,7 @@ export async function runDev(opts: {
     linkSecret: env.LINK_SIGNING_SECRET,
     metrics,
   };
-  const api = await buildApi(ctx, { logLevel: 'warn', metrics });
+  const api = await buildApi(ctx, { logLevel: 'warn', metrics, dashboard: { templates: deps.templates } });
   await api.listen({ host: env.API_HOST, port: opts.apiPort });
   stops.push(() => api.close());
   const stopOutbox = startOutbox(ctx);
@@ -125,6 +125,8 @@ export async function runDev(opts: {
   console.log(`
   Lead-nurture engine is running.
     API            ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json, metrics: ${apiUrl}/metrics)
+    Dashboard      ${apiUrl}/dashboard   (sign in with the API key)
+    API key        ${secrets.apiKey}   (read + write; kept in ${opts.dataDir}/secrets.json)
     Temporal UI    ${temporal.uiUrl}
     Captured mail  ${mail.httpUrl}
     Data           ${opts.dataDir} (delete it to start over)

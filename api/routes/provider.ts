@@ -65,7 +65,11 @@ const ProviderEventsAccepted = z.object({
   ),
 });
 
-const SUPPRESSION_REASON = { bounce: 'hard_bounce', complaint: 'complaint', unsubscribe: 'unsubscribed' } as const;
+const SUPPRESSION_REASON = {
+  bounce: 'hard_bounce',
+  complaint: 'complaint',
+  unsubscribe: 'unsubscribed',
+} as const;
 
 export const providerRoutes =
   (ctx: ApiContext): FastifyPluginAsyncZod =>

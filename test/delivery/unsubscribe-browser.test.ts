@@ -1,51 +1,19 @@
 // The unsubscribe confirmation page in a real browser (headless Chromium via playwright-core): open
 // the link from a captured email, press the button, see the confirmation, and find the suppression
 // row. Needs /usr/bin/chromium: installed here with apt-get when running as root, else skipped.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChromium, launchChromium } from '../support/browser.ts';
 import { eventually, type Stack, startStack } from '../support/stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 let skipReason: string | undefined;
 let stack: Stack;
 let browser: Browser | undefined;
 
-function ensureChromium(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  if (process.getuid?.() !== 0)
-    return `${CHROMIUM} is missing and we are not root: install it with "apt-get install -y chromium" to run this test`;
-  const apt = (...args: string[]) =>
-    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', ...args], {
-      stdio: 'ignore',
-      timeout: 540_000,
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  try {
-    apt('install', '-y', '--no-install-recommends', 'chromium');
-  } catch {
-    apt('update'); // stale package lists: refresh once and retry
-    apt('install', '-y', '--no-install-recommends', 'chromium');
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium did not provide ${CHROMIUM}`);
-  return undefined;
-}
-
 beforeAll(async () => {
   skipReason = ensureChromium();
   stack = await startStack();
-  if (!skipReason) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
-  }
+  if (!skipReason) browser = await launchChromium();
 }, 600_000);
 afterAll(async () => {
   await browser?.close();

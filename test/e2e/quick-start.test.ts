@@ -151,6 +151,21 @@ describe('npm start (the dev stack) as a new user runs it', () => {
       ).json() as Promise<{ stage: string }>;
     await eventually(async () => (await lead()).stage === 'mql', 20_000, 'stage mql');
 
+    // The printed dashboard, signed in with the printed key, lists the demo lead.
+    expect(out).toContain(`Dashboard      http://localhost:${ports.api}/dashboard`);
+    const login = await fetch(`http://127.0.0.1:${ports.api}/dashboard/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ key: apiKey as string }),
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(303);
+    const session = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const leadsPage = await fetch(`http://127.0.0.1:${ports.api}/dashboard/leads?stage=mql`, {
+      headers: { cookie: session },
+    });
+    expect(await leadsPage.text()).toContain('Analytical Engines');
+
     expect(await stop(first.process)).toBe(0);
 
     // A second start reuses .data: migrations already applied, the same key, the lead still there.

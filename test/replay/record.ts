@@ -13,7 +13,8 @@ import { SCENARIOS } from './scenarios.ts';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'histories');
 const tag = process.argv[2];
-if (tag !== undefined && !/^[a-z0-9-]+$/.test(tag)) throw new Error('tag: use lower-case letters, digits and -');
+if (tag !== undefined && !/^[a-z0-9-]+$/.test(tag))
+  throw new Error('tag: use lower-case letters, digits and -');
 const env = await timeSkippingEnv();
 const taskQueue = 'record-histories';
 const worker = await Worker.create({

@@ -91,7 +91,12 @@ export async function startStack(opts: StackOptions = {}) {
     searchAttributes: opts.temporal === 'dev',
     metrics,
   };
-  const api = await buildApi(ctx, { logLevel: 'silent', rateLimit: opts.rateLimit ?? false, metrics });
+  const api = await buildApi(ctx, {
+    logLevel: 'silent',
+    rateLimit: opts.rateLimit ?? false,
+    metrics,
+    dashboard: { templates: deps.templates },
+  });
   const address = await api.listen({ host: '127.0.0.1', port: 0 });
   baseUrlHolder.url = address;
   const { key: apiKey } = await createApiKey(db, 'tests', ['read', 'write']);
