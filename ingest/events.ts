@@ -13,6 +13,7 @@ import {
   type WorkflowProfile,
 } from '../workflows/definitions.ts';
 import type { leadWorkflow } from '../workflows/lead.ts';
+import { deliveredMarker } from './delivered.ts';
 import { mapLimit } from './limit.ts';
 
 export interface IngestLogger {
@@ -277,7 +278,7 @@ async function deliverStored(
       signalArgs: [event],
     }),
   );
-  await ctx.db.engagementEvent.update({ where: { id: row.id }, data: { deliveredAt: new Date() } });
+  await deliveredMarker(ctx.db).mark(row.id);
   return true;
 }
 
