@@ -116,6 +116,54 @@ seq
     await client.connection.close();
   });
 
+const scoring = program.command('scoring').description('scoring models as code');
+scoring
+  .command('backtest <candidate>')
+  .description(
+    "replay DATABASE_URL's recorded events through the current model and a candidate model file " +
+      '(default export or `model`) and report which leads would change',
+  )
+  .option('--against <file>', 'compare with this model file instead of the shipped default model')
+  .option('--since <duration>', 'only events this recent, e.g. 90d (default: all)')
+  .option('--show <n>', 'how many changed leads to list', int, 20)
+  .action(async (candidateFile: string, o: { against?: string; since?: string; show: number }) => {
+    const { defaultScoringModel } = await import('../domain/scoring/index.ts');
+    const { parseDuration } = await import('../domain/sequence/index.ts');
+    const { backtestDatabase, loadModelFile } = await import('../operations/backtest-models.ts');
+    const { createDb } = await import('../db/client.ts');
+    let sinceMs: number | undefined;
+    if (o.since !== undefined) {
+      try {
+        sinceMs = Date.now() - parseDuration(o.since);
+      } catch (err) {
+        throw new InvalidArgumentError(`--since: ${(err as Error).message}`);
+      }
+    }
+    const candidate = await loadModelFile(candidateFile);
+    const current = o.against ? await loadModelFile(o.against) : defaultScoringModel;
+    const db = createDb(requireEnv('DATABASE_URL'));
+    try {
+      const r = await backtestDatabase(db, current, candidate, { since: sinceMs, show: o.show });
+      const { summary: s } = r;
+      console.log(`A = ${r.modelA.id}@${r.modelA.version}, B = ${r.modelB.id}@${r.modelB.version}`);
+      console.table({
+        'leads replayed': { value: s.leads },
+        'MQL under A': { value: s.mql.a },
+        'MQL under B': { value: s.mql.b },
+        'MQL only under B': { value: s.becameMql },
+        'MQL only under A': { value: s.noLongerMql },
+        'MQL earlier under B': { value: s.earlierMql },
+        'MQL later under B': { value: s.laterMql },
+        'disqualified A / B': { value: `${s.disqualified.a} / ${s.disqualified.b}` },
+        'final stage changed': { value: s.finalStageChanged },
+        'leads changed': { value: s.changed },
+      });
+      for (const c of r.changed) console.log(`lead ${c.leadId}: ${c.changes.join('; ')}`);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
 program
   .command('simulate <sequence>')
   .description('run a sequence through the real workflow on the time-skipping server and print the timeline')
