@@ -10,6 +10,12 @@ const int = (v: string) => {
   return n;
 };
 
+// `nurture ... | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('nurture').description('Lead-nurture engine');
 
 program
@@ -114,6 +120,38 @@ seq
     );
     for (const f of report.failed) console.log(`  ${f.workflowId}: ${f.error}`);
     await client.connection.close();
+  });
+
+const tpl = program.command('templates').description('MJML email templates');
+tpl
+  .command('list')
+  .description('every template with the variables it needs')
+  .action(async () => {
+    const { loadTemplates } = await import('../email/render.ts');
+    const reg = await loadTemplates();
+    for (const id of reg.ids().sort()) {
+      const { required, optional } = reg.contract(id);
+      console.log(
+        `${id}\n  required: ${required.join(', ') || '-'}\n  optional: ${optional.join(', ') || '-'}`,
+      );
+    }
+  });
+tpl
+  .command('preview <id>')
+  .description('render a template with its sample data: subject, preheader and the plain-text part')
+  .option('--html <file>', 'also write the HTML part to this file (open it in a browser)')
+  .action(async (id: string, o: { html?: string }) => {
+    const { loadTemplates } = await import('../email/render.ts');
+    const reg = await loadTemplates();
+    if (!reg.has(id))
+      throw new InvalidArgumentError(`unknown template '${id}' (known: ${reg.ids().sort().join(', ')})`);
+    const out = reg.preview(id);
+    console.log(`Subject:   ${out.subject}\nPreheader: ${out.preheader}\n\n${out.text}`);
+    if (o.html) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(o.html, out.html);
+      console.log(`\nHTML written to ${o.html}`);
+    }
   });
 
 const scoring = program.command('scoring').description('scoring models as code');
