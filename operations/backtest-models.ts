@@ -8,8 +8,10 @@ import { pathToFileURL } from 'node:url';
 import type { Db } from '../db/client.ts';
 import type { EngagementEventInput } from '../domain/events.ts';
 import {
+  addBacktestSummary,
   type BacktestSummary,
   backtest,
+  emptyBacktestSummary,
   type LeadComparison,
   parseScoringModel,
   type ScoringModel,
@@ -34,30 +36,6 @@ export interface DatabaseBacktestOptions {
   show?: number;
 }
 
-const emptySummary = (): BacktestSummary => ({
-  leads: 0,
-  changed: 0,
-  mql: { a: 0, b: 0 },
-  disqualified: { a: 0, b: 0 },
-  becameMql: 0,
-  noLongerMql: 0,
-  earlierMql: 0,
-  laterMql: 0,
-  finalStageChanged: 0,
-});
-
-function add(total: BacktestSummary, part: BacktestSummary): void {
-  for (const key of Object.keys(total) as (keyof BacktestSummary)[]) {
-    const t = total[key];
-    const p = part[key];
-    if (typeof t === 'number' && typeof p === 'number') (total[key] as number) = t + p;
-    else if (typeof t === 'object' && typeof p === 'object') {
-      t.a += p.a;
-      t.b += p.b;
-    }
-  }
-}
-
 /** Leads without events in the window are skipped: there is nothing of theirs to replay. */
 export async function backtestDatabase(
   db: Db,
@@ -69,7 +47,7 @@ export async function backtestDatabase(
   const pageSize = opts.pageSize ?? 500;
   const show = opts.show ?? 20;
   const since = new Date(opts.since ?? 0);
-  const summary = emptySummary();
+  const summary = emptyBacktestSummary();
   const changed: LeadComparison[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -100,7 +78,7 @@ export async function backtestDatabase(
       };
     });
     const report = backtest(current, candidate, leads, { until, stepDays: opts.stepDays ?? 1 });
-    add(summary, report.summary);
+    addBacktestSummary(summary, report.summary);
     for (const c of report.leads) if (c.changed && changed.length < show) changed.push(c);
     if (page.length < pageSize) break;
   }

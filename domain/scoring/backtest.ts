@@ -126,6 +126,31 @@ export function replayLead(model: ScoringModel, lead: BacktestLead, opts: Backte
 
 const when = (t: number | undefined): string => (t === undefined ? 'never' : new Date(t).toISOString());
 
+export const emptyBacktestSummary = (): BacktestSummary => ({
+  leads: 0,
+  changed: 0,
+  mql: { a: 0, b: 0 },
+  disqualified: { a: 0, b: 0 },
+  becameMql: 0,
+  noLongerMql: 0,
+  earlierMql: 0,
+  laterMql: 0,
+  finalStageChanged: 0,
+});
+
+/** Adds `part` into `total` (backtests run in batches, e.g. page by page over a database). */
+export function addBacktestSummary(total: BacktestSummary, part: BacktestSummary): void {
+  for (const key of Object.keys(total) as (keyof BacktestSummary)[]) {
+    const t = total[key];
+    const p = part[key];
+    if (typeof t === 'number' && typeof p === 'number') (total[key] as number) = t + p;
+    else if (typeof t === 'object' && typeof p === 'object') {
+      t.a += p.a;
+      t.b += p.b;
+    }
+  }
+}
+
 /** Replays every lead through model A and model B and lists the differences. */
 export function backtest(
   modelA: ScoringModel,
@@ -133,17 +158,8 @@ export function backtest(
   leads: readonly BacktestLead[],
   opts: BacktestOptions = {},
 ): BacktestReport {
-  const summary: BacktestSummary = {
-    leads: leads.length,
-    changed: 0,
-    mql: { a: 0, b: 0 },
-    disqualified: { a: 0, b: 0 },
-    becameMql: 0,
-    noLongerMql: 0,
-    earlierMql: 0,
-    laterMql: 0,
-    finalStageChanged: 0,
-  };
+  const summary = emptyBacktestSummary();
+  summary.leads = leads.length;
   const out: LeadComparison[] = [];
   for (const lead of leads) {
     const a = replayLead(modelA, lead, opts);

@@ -1,9 +1,11 @@
 export {
+  addBacktestSummary,
   type BacktestLead,
   type BacktestOptions,
   type BacktestReport,
   type BacktestSummary,
   backtest,
+  emptyBacktestSummary,
   type LeadComparison,
   type ModelReplay,
   replayLead,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/server.ts';
 import { deliverPending } from '../../ingest/outbox.ts';
 import { leadWorkflowId, stateQuery } from '../../workflows/definitions.ts';
+import { historyText } from '../support/history.ts';
 import { eventually, type Stack, startStack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -584,19 +585,6 @@ describe('Temporal unreachable', () => {
     }
   });
 });
-
-/** A workflow history as text, payloads decoded (they are bytes in the history). */
-function historyText(history: unknown): string {
-  const out: string[] = [];
-  const stack: unknown[] = [history];
-  while (stack.length) {
-    const v = stack.pop();
-    if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
-    else if (typeof v === 'string') out.push(v);
-    else if (v && typeof v === 'object') stack.push(...Object.values(v));
-  }
-  return out.join('\n');
-}
 
 function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {

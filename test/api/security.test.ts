@@ -6,6 +6,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, hashKey, revokeApiKey, type Scope } from '../../api/auth.ts';
 import { buildApi } from '../../api/server.ts';
+import { historyText } from '../support/history.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 
 const RATE_LIMIT = 5;
@@ -174,61 +175,59 @@ describe('no personal data in logs or in Temporal', () => {
     const headers = { 'x-api-key': key };
     const inject = (opts: InjectOptions) => app.inject(opts);
 
-    expect(
-      (
-        await inject({
+    // Each request carries addresses somewhere: body, query, path, form, error message.
+    const requests: Array<[InjectOptions, number]> = [
+      [
+        {
           method: 'POST',
           url: '/v1/events',
           headers,
           payload: { email: 'Log.Ann@Secure.test', type: 'page_view' },
-        })
-      ).statusCode,
-    ).toBe(202);
-    expect(
-      (
-        await inject({
+        },
+        202,
+      ],
+      [
+        {
           method: 'POST',
           url: '/v1/events/batch',
           headers,
           payload: { events: [{ email: 'log.bob@secure.test', type: 'page_view' }, { email: 'log.bad@' }] },
-        })
-      ).statusCode,
-    ).toBe(202);
-    expect(
-      (
-        await inject({
+        },
+        202,
+      ],
+      [
+        {
           method: 'POST',
           url: '/v1/forms/demo?ref=log.carl%40secure.test',
           headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
           payload: 'email=log.carl%40secure.test&firstName=Carl',
-        })
-      ).statusCode,
-    ).toBe(202);
-    expect(
-      (
-        await inject({
+        },
+        202,
+      ],
+      [
+        {
           method: 'PUT',
           url: '/v1/leads',
           headers,
           payload: { email: 'log.dana@secure.test', title: 'CFO' },
-        })
-      ).statusCode,
-    ).toBe(201);
-    expect(
-      (
-        await inject({
+        },
+        201,
+      ],
+      [
+        {
           method: 'POST',
           url: '/v1/events',
           headers,
           payload: { email: 'log.eve@secure.test', type: 'nope' },
-        })
-      ).statusCode,
-    ).toBe(400);
-    expect((await inject({ method: 'GET', url: '/v1/leads/log.fay@secure.test', headers })).statusCode).toBe(
-      400,
-    );
-    expect((await inject({ method: 'GET', url: '/no/route/log.gus@secure.test' })).statusCode).toBe(404);
-    expect((await inject({ method: 'GET', url: '/test/boom' })).statusCode).toBe(503);
+        },
+        400,
+      ],
+      [{ method: 'GET', url: '/v1/leads/log.fay@secure.test', headers }, 400],
+      [{ method: 'GET', url: '/no/route/log.gus@secure.test' }, 404],
+      [{ method: 'GET', url: '/test/boom' }, 503],
+    ];
+    for (const [request, status] of requests)
+      expect((await inject(request)).statusCode, String(request.url)).toBe(status);
     await app.close();
 
     const log = lines.join('');
@@ -266,7 +265,7 @@ describe('no personal data in logs or in Temporal', () => {
       const lead = await stack.db.lead.findUniqueOrThrow({ where: { email } });
       const handle = stack.env.client.workflow.getHandle(`lead-${lead.id}`);
       const history = await handle.fetchHistory();
-      const text = decodedText(history);
+      const text = historyText(history);
       expect(text).toContain(lead.id);
       expect(text).toContain('ids.test'); // the email domain is a fit signal and may be known...
       expect(text).not.toContain(email); // ...the address is not
@@ -302,16 +301,3 @@ describe('GET /metrics', () => {
     expect(after).not.toContain('metrics.person');
   });
 });
-
-/** Every string and decoded payload in a protobuf object (workflow history payloads are bytes). */
-function decodedText(root: unknown): string {
-  const out: string[] = [];
-  const stack: unknown[] = [root];
-  while (stack.length) {
-    const v = stack.pop();
-    if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
-    else if (typeof v === 'string') out.push(v);
-    else if (v && typeof v === 'object') stack.push(...Object.values(v));
-  }
-  return out.join('\n');
-}
