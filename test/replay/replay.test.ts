@@ -29,7 +29,7 @@ describe('replay of recorded journeys', () => {
       logger: { info() {}, debug() {}, trace() {}, warn() {}, error() {}, log() {} },
     });
     await expect(
-      Worker.runReplayHistory({ workflowBundle: broken }, load(fixtures[0] as string), 'broken'),
+      Worker.runReplayHistory({ workflowBundle: broken }, load('hand-raiser-accepted.json'), 'broken'),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });
