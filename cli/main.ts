@@ -48,6 +48,53 @@ program
     console.log(`applied ${r.applied.length}, already applied ${r.skipped.length}`);
   });
 
+const migrations = program
+  .command('migrations')
+  .description(
+    'author and check migrations offline (WebAssembly schema engine; needs DATABASE_URL of a PostgreSQL ' +
+      'server where a shadow database may be created and dropped)',
+  );
+migrations
+  .command('check')
+  .description('exit 2 and print the missing SQL when prisma/schema.prisma and prisma/migrations disagree')
+  .action(async () => {
+    const { pendingMigration } = await import('../db/schema-engine.ts');
+    const { sql } = await pendingMigration(requireEnv('DATABASE_URL'));
+    if (!sql) {
+      console.log('schema.prisma and prisma/migrations agree');
+      process.exit(0);
+    }
+    console.log(`schema.prisma has changes no migration makes yet:\n\n${sql}`);
+    process.exit(2);
+  });
+migrations
+  .command('create <name>')
+  .description('write prisma/migrations/<timestamp>_<name>/migration.sql for what schema.prisma changed')
+  .action(async (name: string) => {
+    const { migrationName, pendingMigration } = await import('../db/schema-engine.ts');
+    const { DEFAULT_MIGRATIONS_DIR } = await import('../db/migrate.ts');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    let dirName: string;
+    try {
+      dirName = migrationName(name);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    const { sql } = await pendingMigration(requireEnv('DATABASE_URL'));
+    if (!sql) {
+      console.log('nothing to do: schema.prisma and prisma/migrations agree');
+      process.exit(0);
+    }
+    const dir = join(DEFAULT_MIGRATIONS_DIR, dirName);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'migration.sql'), `${sql}\n`);
+    console.log(
+      `wrote ${join('prisma/migrations', dirName, 'migration.sql')}; review it, then \`npm run migrate\``,
+    );
+    process.exit(0); // the engine keeps timers alive
+  });
+
 const keys = program.command('api-key').description('manage API keys (stored hashed)');
 keys
   .command('create <name>')

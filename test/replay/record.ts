@@ -19,7 +19,8 @@ const { positionals, values } = parseArgs({
   options: { only: { type: 'string' } },
 });
 const tag = positionals[0];
-if (tag !== undefined && !/^[a-z0-9-]+$/.test(tag)) throw new Error('tag: use lower-case letters, digits and -');
+if (tag !== undefined && !/^[a-z0-9-]+$/.test(tag))
+  throw new Error('tag: use lower-case letters, digits and -');
 if (values.only !== undefined && values.only !== 'lead' && values.only !== 'handoff')
   throw new Error('--only: lead or handoff');
 
