@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Id of the API key that authenticated this request. */
     apiKeyId?: string;
+    /** The presented key's row (null: none or unknown), looked up once per request. */
+    apiKeyRow?: ApiKeyRow;
   }
 }
 
@@ -38,10 +40,26 @@ export function presentedKey(req: FastifyRequest): string | undefined {
   return auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
 }
 
-/** Rate-limit bucket: per key (by hash, the secret is not kept) when one is presented, else per address. */
-export function rateLimitKey(req: FastifyRequest): string {
+type ApiKeyRow = Awaited<ReturnType<Db['apiKey']['findUnique']>>;
+
+/** Looks the presented key up once per request (the rate limiter and the scope check share it). */
+async function keyRow(db: Db, req: FastifyRequest): Promise<ApiKeyRow> {
+  if (req.apiKeyRow !== undefined) return req.apiKeyRow;
   const key = presentedKey(req);
-  return key && key.length <= 200 ? `key:${hashKey(key).slice(0, 32)}` : `ip:${req.ip}`;
+  req.apiKeyRow =
+    key && key.length <= 200 ? await db.apiKey.findUnique({ where: { hash: hashKey(key) } }) : null;
+  return req.apiKeyRow;
+}
+
+/**
+ * Rate-limit bucket: per key (by hash, the secret is not kept) when it is a valid, unrevoked key,
+ * else per address: an invented key per request must not escape the per-address limit.
+ */
+export function rateLimitKey(db: Db) {
+  return async (req: FastifyRequest): Promise<string> => {
+    const row = await keyRow(db, req);
+    return row && !row.revokedAt ? `key:${row.hash.slice(0, 32)}` : `ip:${req.ip}`;
+  };
 }
 
 /** A hook (use it as onRequest) refusing requests without a valid, unrevoked key holding `scope`. */
@@ -52,7 +70,7 @@ export function requireScope(db: Db, scope: Scope) {
       return sendError(reply, 401, 'unauthorized', [
         { field: 'header.x-api-key', message: 'an API key is required' },
       ]);
-    const row = key.length <= 200 ? await db.apiKey.findUnique({ where: { hash: hashKey(key) } }) : null;
+    const row = await keyRow(db, req);
     if (!row || row.revokedAt)
       return sendError(reply, 401, 'unauthorized', [
         { field: 'header.x-api-key', message: 'unknown or revoked API key' },

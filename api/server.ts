@@ -16,7 +16,7 @@ import type { Db } from '../db/client.ts';
 import type { TemplateRegistry } from '../email/render.ts';
 import type { IngestContext } from '../ingest/events.ts';
 import type { ApiMetrics } from '../observability/metrics.ts';
-import { rateLimitKey } from './auth.ts';
+import { rateLimitKey, requireScope } from './auth.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -99,8 +99,14 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     await app.register(rateLimit, {
       max: opts.rateLimit?.max ?? 600,
       timeWindow: opts.rateLimit?.timeWindow ?? '1 minute',
-      // Per key when one is presented, else per address.
-      keyGenerator: rateLimitKey,
+      // Per valid key, else per address.
+      keyGenerator: rateLimitKey(ctx.db),
+    });
+    // The plugin appends its check after a route's own onRequest hooks (the key check); move it
+    // first, so requests the key check refuses (bad or invented keys) are counted and limited too.
+    app.addHook('onRoute', (route) => {
+      const hooks = route.onRequest;
+      if (Array.isArray(hooks) && hooks.length > 1) hooks.unshift(hooks.pop() as (typeof hooks)[number]);
     });
   }
 
@@ -112,10 +118,15 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
       const route = req.routeOptions.url ?? 'unmatched';
       metrics.observeRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
-    });
+    // Behind a read key (Prometheus: `authorization: { credentials: <key> }`): the API port is public.
+    app.get(
+      '/metrics',
+      { schema: { hide: true }, onRequest: requireScope(ctx.db, 'read') },
+      async (_req, reply) => {
+        reply.type(metrics.registry.contentType);
+        return metrics.registry.metrics();
+      },
+    );
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(eventRoutes(ctx));

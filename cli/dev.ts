@@ -22,6 +22,8 @@ import { buildDeps } from '../worker/deps.ts';
 interface DevSecrets {
   linkSecret: string;
   webhookSecret: string;
+  /** Older .data/secrets.json files lack it: generated on the next start. */
+  providerSecret?: string;
   apiKey?: string;
 }
 
@@ -85,8 +87,9 @@ export async function runDev(opts: {
   const db = createDb(env.DATABASE_URL, { max: 1 });
   stops.push(() => db.$disconnect());
 
-  if (!secrets.apiKey) {
-    secrets.apiKey = (await createApiKey(db, 'quick-start', ['read', 'write'])).key;
+  if (!secrets.apiKey || !secrets.providerSecret) {
+    secrets.apiKey ??= (await createApiKey(db, 'quick-start', ['read', 'write'])).key;
+    secrets.providerSecret ??= randomBytes(32).toString('hex');
     writeFileSync(join(opts.dataDir, 'secrets.json'), JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
 
@@ -113,6 +116,7 @@ export async function runDev(opts: {
     temporal: client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     linkSecret: env.LINK_SIGNING_SECRET,
+    providerSecret: env.PROVIDER_WEBHOOK_SECRET ?? secrets.providerSecret,
     metrics,
   };
   const api = await buildApi(ctx, { logLevel: 'warn', metrics, dashboard: { templates: deps.templates } });

@@ -293,7 +293,7 @@ function requireEnv(name: string): string {
   const v = process.env[name];
   if (!v) {
     console.error(`${name} is not set`);
-    process.exit(2);
+    process.exit(1); // 2 means "migrations check: schema and migrations disagree"
   }
   return v;
 }

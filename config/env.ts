@@ -31,8 +31,15 @@ export const AppEnv = TemporalEnv.extend({
   /** Signs outgoing webhooks (sales handoff, stage changes). */
   WEBHOOK_SIGNING_SECRET: z.string().min(16),
   SALES_WEBHOOK_URL: z.string().url().optional(),
-  /** Verifies bounce/complaint webhooks from the email provider (POST /v1/providers/email-events). */
-  PROVIDER_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /**
+   * Verifies bounce / complaint / mailto-unsubscribe webhooks (POST /v1/providers/email-events).
+   * Comma-separated to rotate: the current secret first, the previous one after it.
+   */
+  PROVIDER_WEBHOOK_SECRET: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.string().min(16, 'each secret needs at least 16 characters')).min(1))
+    .optional(),
   /** Comma-separated sales owners' addresses, routed round-robin unless rules say otherwise. */
   SALES_OWNERS: z.string().default('sales@acme.test'),
   SALES_MANAGER: z.string().email().default('sales-manager@acme.test'),
@@ -41,7 +48,7 @@ export const AppEnv = TemporalEnv.extend({
   /** host:port for the worker's Prometheus exporter (Temporal SDK metrics at /metrics); unset: off. */
   WORKER_METRICS_ADDRESS: z
     .string()
-    .regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[^:\s[\]]+):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464 or [::]:9464')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -18,7 +18,7 @@ export async function eraseLeadData(db: Db, leadId: string, at = new Date()): Pr
         erasedAt: at,
       },
     }),
-    // Event properties can hold form fields; subjects are personalised; sales notes may name the person.
+    // Event properties can hold form fields; subjects are personalised; `feedback` names who answered.
     db.engagementEvent.updateMany({ where: { leadId }, data: { properties: {} } }),
     db.message.updateMany({ where: { leadId }, data: { subject: null, error: null } }),
     db.handoff.updateMany({ where: { leadId }, data: { feedback: null } }),

@@ -86,20 +86,28 @@ type Adapter = { executeScript(sql: string): Promise<void>; dispose(): Promise<v
 async function shadowDatabase(url: string, wrap: <T>(a: T) => T): Promise<Adapter> {
   const main = (await new PrismaPg({ connectionString: url }, {}).connect()) as unknown as Adapter;
   const name = `prisma_migrate_shadow_db_${randomUUID().replaceAll('-', '')}`;
-  await main.executeScript(`CREATE DATABASE "${name}"`);
-  const shadowUrl = new URL(url);
-  shadowUrl.pathname = `/${name}`;
-  const shadow = wrap(
-    (await new PrismaPg({ connectionString: shadowUrl.toString() }, {}).connect()) as unknown as Adapter,
-  );
-  const release = shadow.dispose.bind(shadow);
-  shadow.dispose = async () => {
-    await release();
+  const drop = async () => {
     try {
       await main.executeScript(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     } finally {
       await main.dispose();
     }
+  };
+  let shadow: Adapter;
+  try {
+    await main.executeScript(`CREATE DATABASE "${name}"`);
+    const shadowUrl = new URL(url);
+    shadowUrl.pathname = `/${name}`;
+    const factory = new PrismaPg({ connectionString: shadowUrl.toString() }, {});
+    shadow = wrap((await factory.connect()) as unknown as Adapter);
+  } catch (err) {
+    await drop().catch(() => {}); // leave no shadow database (or connection) behind
+    throw err;
+  }
+  const release = shadow.dispose.bind(shadow);
+  shadow.dispose = async () => {
+    await release();
+    await drop();
   };
   return shadow;
 }
@@ -148,8 +156,11 @@ export async function pendingMigration(
       exitCode: true,
       filters: { externalTables: [], externalEnums: [] },
     });
-    // exitCode 2: the diff is not empty (what `prisma migrate diff --exit-code` reports).
-    return { sql: result.exitCode === 2 ? (result.stdout ?? '').trim() : '' };
+    // Like `prisma migrate diff --exit-code`: 0 nothing to do, 2 a non-empty diff; anything else is
+    // a failure that must not read as "they agree".
+    if (result.exitCode === 0) return { sql: '' };
+    if (result.exitCode === 2) return { sql: (result.stdout ?? '').trim() };
+    throw new Error(`schema engine diff failed (exit ${result.exitCode}): ${result.stdout ?? ''}`);
   } finally {
     engine.free();
   }

@@ -18,8 +18,14 @@ export function createDeliveredMarker(db: Db, maxBatch = 500) {
     const batch = waiting.slice(0, maxBatch);
     waiting = waiting.slice(batch.length);
     inFlight = true;
-    db.engagementEvent
-      .updateMany({ where: { id: { in: batch.map((w) => w.id) } }, data: { deliveredAt: new Date() } })
+    // Started inside a promise chain: a synchronous throw is a rejection too, and clears inFlight.
+    Promise.resolve()
+      .then(() =>
+        db.engagementEvent.updateMany({
+          where: { id: { in: batch.map((w) => w.id) } },
+          data: { deliveredAt: new Date() },
+        }),
+      )
       .then(
         () => {
           for (const w of batch) w.done();

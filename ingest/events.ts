@@ -5,6 +5,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import type { EngagementEvent, EventType } from '../domain/events.ts';
 import { type LeadProfileInput, normaliseEmail } from '../domain/profile.ts';
+import { defaultScoringModel, listedAddresses } from '../domain/scoring/index.ts';
 import { type ApiMetrics, ingestOutcome } from '../observability/metrics.ts';
 import {
   eventSignal,
@@ -58,6 +59,9 @@ export interface IngestResult {
   delivered: boolean;
 }
 
+/** Addresses the shipped scoring model names (spam traps...): the only ones a journey may see. */
+const LISTED = listedAddresses(defaultScoringModel);
+
 const PROFILE_COLUMNS = ['firstName', 'lastName', 'company', 'title', 'country', 'timezone'] as const;
 type ProfileColumn = (typeof PROFILE_COLUMNS)[number];
 const isColumn = (k: string): k is ProfileColumn => (PROFILE_COLUMNS as readonly string[]).includes(k);
@@ -73,6 +77,7 @@ export function workflowProfile(
     fields: stored.fields ?? {},
     tags: stored.tags ?? [],
     emailDomain: lead.email?.split('@')[1],
+    ...(lead.email && LISTED.has(lead.email) ? { listedAddress: lead.email } : {}),
   };
 }
 

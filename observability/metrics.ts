@@ -32,13 +32,23 @@ export function createApiMetrics(db?: Db): ApiMetrics {
     registers: [registry],
   });
   if (db) {
+    const backlogErrors = new Counter({
+      name: 'lne_events_undelivered_read_errors_total',
+      help: 'Scrapes where the outbox backlog could not be read (database unreachable)',
+      registers: [registry],
+    });
     // Read at scrape time: the outbox backlog is what an operator alerts on when Temporal is down.
     new Gauge({
       name: 'lne_events_undelivered',
       help: 'Stored events not yet delivered to a workflow (the outbox backlog)',
       registers: [registry],
       async collect() {
-        this.set(await db.engagementEvent.count({ where: { deliveredAt: null } }));
+        // A database outage must not take the whole scrape down: keep the last value, count the miss.
+        try {
+          this.set(await db.engagementEvent.count({ where: { deliveredAt: null } }));
+        } catch {
+          backlogErrors.inc();
+        }
       },
     });
   }

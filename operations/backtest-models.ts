@@ -13,10 +13,12 @@ import {
   backtest,
   emptyBacktestSummary,
   type LeadComparison,
+  listedAddresses,
   parseScoringModel,
   type ScoringModel,
 } from '../domain/scoring/index.ts';
 import { workflowProfile } from '../ingest/events.ts';
+import { scoringProfile } from '../workflows/rescore.ts';
 
 export interface DatabaseBacktest {
   modelA: { id: string; version: number };
@@ -49,6 +51,7 @@ export async function backtestDatabase(
   const since = new Date(opts.since ?? 0);
   const summary = emptyBacktestSummary();
   const changed: LeadComparison[] = [];
+  const listedByEither = new Set([...listedAddresses(current), ...listedAddresses(candidate)]);
   let cursor: string | undefined;
   for (;;) {
     const page = await db.lead.findMany({
@@ -61,10 +64,13 @@ export async function backtestDatabase(
     if (page.length === 0) break;
     cursor = page[page.length - 1]?.id;
     const leads = page.map((lead) => {
-      const { emailDomain: _domain, ...profile } = workflowProfile(lead);
+      // Scored as a journey scores it (a placeholder mailbox at the lead's domain), except that an
+      // address either model lists is passed as itself: the same view production has.
+      const { listedAddress: _shipped, ...profile } = workflowProfile(lead);
+      const listed = lead.email && listedByEither.has(lead.email) ? { listedAddress: lead.email } : {};
       return {
         leadId: lead.id,
-        profile: { ...profile, email: lead.email ?? undefined },
+        profile: scoringProfile({ ...profile, ...listed }),
         events: lead.events.map(
           (e): EngagementEventInput => ({
             id: e.id,

@@ -7,7 +7,11 @@ import type { LeadProfile } from '../domain/profile.ts';
 import type { Sequence } from '../domain/sequence/index.ts';
 
 /** What the workflow may know of a profile: everything but the address (no PII in history). */
-export type WorkflowProfile = Omit<LeadProfile, 'email'> & { emailDomain?: string };
+export type WorkflowProfile = Omit<LeadProfile, 'email'> & {
+  emailDomain?: string;
+  /** The address, only when the scoring model lists it (spam traps, blocked addresses). */
+  listedAddress?: string;
+};
 
 export interface Scores {
   fit: number;

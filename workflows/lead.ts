@@ -93,6 +93,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   let erased = false;
   let handoffResult: HandoffResult | undefined;
   let child: ChildWorkflowHandle<typeof handoffWorkflow> | undefined;
+  /** The MQL transition of a starting hand-off is being recorded (stage still the old one). */
+  let recordingMql = false;
   let program: Program | undefined;
   let programKey = '';
   let webhooksInFlight = 0;
@@ -238,43 +240,49 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
 
   const startHandoff = async (reason: ReasonCode, ruleIds: string[], actorId: string) => {
     if (state.handoff || state.stage === 'disqualified') return;
-    let recordingMql: Promise<void> | undefined;
+    let recording: Promise<void> | undefined;
     if (state.stage !== 'mql') {
       if (!canTransition(state.stage, 'mql', { kind: 'scoring_rule' })) return; // sql and beyond: sales already owns it
-      recordingMql = moveTo('mql', reason, { kind: 'scoring_rule', id: actorId }, ruleIds);
+      recordingMql = true;
+      recording = moveTo('mql', reason, { kind: 'scoring_rule', id: actorId }, ruleIds).finally(() => {
+        recordingMql = false;
+      });
       // Sales hears at once: the child starts in the same workflow task that records the MQL
       // transition. Histories from before this change waited for the record first.
       if (!patched(HANDOFF_WHILE_RECORDING)) {
-        await recordingMql;
-        recordingMql = undefined;
+        await recording;
+        recording = undefined;
       }
     }
-    leaveSequence('handed off to sales');
-    state.counters.handoffs += 1;
-    const handoffId = `${state.leadId}-${state.counters.handoffs}`;
-    const workflowId = handoffWorkflowId(handoffId);
-    handoffResult = undefined;
-    child = await startChild(handoffWorkflow, {
-      workflowId,
-      args: [
-        {
-          handoffId,
-          leadId: state.leadId,
-          scores: state.scores,
-          reasons: state.explanation,
-          profile: state.profile,
-        },
-      ],
-      // A handoff outlives a continue-as-new or a crash of this run: sales still gets reminded.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-    state.handoff = { id: handoffId, workflowId, startedAt: now() };
-    note('handoff', `${handoffId} (${reason})`);
-    void child.result().then((r) => {
-      // Ignore the result of a handoff the lead has already moved past (answered, replaced).
-      if (state.handoff?.id === handoffId) handoffResult = r;
-    });
-    await recordingMql;
+    try {
+      leaveSequence('handed off to sales');
+      state.counters.handoffs += 1;
+      const handoffId = `${state.leadId}-${state.counters.handoffs}`;
+      const workflowId = handoffWorkflowId(handoffId);
+      handoffResult = undefined;
+      child = await startChild(handoffWorkflow, {
+        workflowId,
+        args: [
+          {
+            handoffId,
+            leadId: state.leadId,
+            scores: state.scores,
+            reasons: state.explanation,
+            profile: state.profile,
+          },
+        ],
+        // A handoff outlives a continue-as-new or a crash of this run: sales still gets reminded.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      state.handoff = { id: handoffId, workflowId, startedAt: now() };
+      note('handoff', `${handoffId} (${reason})`);
+      void child.result().then((r) => {
+        // Ignore the result of a handoff the lead has already moved past (answered, replaced).
+        if (state.handoff?.id === handoffId) handoffResult = r;
+      });
+    } finally {
+      await recording; // also when starting the child failed: never leave the record unawaited
+    }
   };
 
   /** Records one event and lets it move the sequence (goal reached, waitFor answered). */
@@ -508,6 +516,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
   setHandler(
     feedbackUpdate,
     async (fb) => {
+      // An answer that arrives while the MQL transition is still being recorded waits for it.
+      await condition(() => !recordingMql);
       await applyFeedback(fb);
       return snapshot();
     },
@@ -521,8 +531,9 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
           lost: ['sql', 'opportunity'],
         };
         if (!target[fb.kind]) throw new Error(`kind: must be one of ${Object.keys(target).join(', ')}`);
-        if (!target[fb.kind].includes(state.stage))
-          throw new Error(`kind: '${fb.kind}' is not possible while the lead is '${state.stage}'`);
+        const stage = recordingMql ? 'mql' : state.stage; // the transition being recorded counts
+        if (!target[fb.kind].includes(stage))
+          throw new Error(`kind: '${fb.kind}' is not possible while the lead is '${stage}'`);
         if ((fb.kind === 'reject' || fb.kind === 'lost') && !fb.reason?.trim())
           throw new Error('reason: required for reject and lost');
         if (fb.handoffId && state.handoff && fb.handoffId !== state.handoff.id)

@@ -10,6 +10,7 @@ import { leadWorkflowId, stateQuery } from '../../workflows/definitions.ts';
 const DAY = 24 * 60 * 60 * 1000;
 const LIVE_DEADLINE_MS = 2_000;
 export const LEADS_PER_PAGE = 50;
+const HANDOFF_STATUSES = ['pending', 'accepted', 'rejected', 'won', 'lost', 'expired'];
 
 export async function overview(db: Db, now = Date.now()) {
   const since30 = new Date(now - 30 * DAY);
@@ -30,7 +31,8 @@ export async function overview(db: Db, now = Date.now()) {
   const handoffCount = new Map(byHandoff.map((r) => [r.status, r._count._all]));
   return {
     stages: STAGES.map((stage) => ({ stage, count: stageCount.get(stage) ?? 0 })),
-    handoffs: ['pending', 'accepted', 'rejected', 'won', 'lost', 'expired'].map((status) => ({
+    // The usual statuses always, plus any other the workflows wrote (cancelled on erasure, ...).
+    handoffs: [...new Set([...HANDOFF_STATUSES, ...handoffCount.keys()])].map((status) => ({
       status,
       count: handoffCount.get(status) ?? 0,
     })),

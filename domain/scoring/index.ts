@@ -34,6 +34,7 @@ export {
   FitRule,
   HandRaiser,
   IntentRule,
+  listedAddresses,
   NegativeRule,
   ProfileCondition,
   parseScoringModel,

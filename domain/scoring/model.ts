@@ -347,3 +347,23 @@ export function parseScoringModel(input: unknown): ScoringModel {
 export function defineScoringModel(input: ScoringModelInput): ScoringModelInput {
   return input;
 }
+
+/**
+ * Every address an `email_address` condition of the model names (spam traps, blocked addresses),
+ * lower-cased. Journeys never hold a lead's address; the front door passes it in only when the
+ * model lists it, so address rules work without putting anyone else's address in a workflow.
+ */
+export function listedAddresses(model: ScoringModel): ReadonlySet<string> {
+  const found = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === 'object') {
+      const o = v as { kind?: unknown; in?: unknown };
+      if (o.kind === 'email_address' && Array.isArray(o.in))
+        for (const a of o.in) if (typeof a === 'string') found.add(a.trim().toLowerCase());
+      for (const x of Object.values(o)) walk(x);
+    }
+  };
+  walk(model);
+  return found;
+}

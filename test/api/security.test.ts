@@ -140,6 +140,36 @@ describe('limits', () => {
     }
   });
 
+  it('puts invented keys in the address bucket: a fresh fake key per request does not escape the limit', async () => {
+    const app = await buildApi(stack.ctx, {
+      logLevel: 'silent',
+      rateLimit: { max: 3, timeWindow: '1 minute' },
+    });
+    try {
+      const fake = () =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/events',
+          headers: { 'x-api-key': `lnk_fake_${Math.random()}` },
+          payload: {},
+        });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fake()).statusCode);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      // A real key has a bucket of its own.
+      const { key } = await freshKey();
+      const real = await app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { 'x-api-key': key },
+        payload: {},
+      });
+      expect(real.statusCode).toBe(400);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('rate-limits per key: 429 in the stable shape, other keys unaffected', async () => {
     const a = await freshKey();
     const b = await freshKey();
@@ -277,7 +307,9 @@ describe('no personal data in logs or in Temporal', () => {
 describe('GET /metrics', () => {
   it('counts ingested events by outcome and times requests by route template, with no address or id', async () => {
     const { key } = await freshKey();
-    const scrape = async () => (await fetch(`${stack.url}/metrics`)).text();
+    const scrape = async () =>
+      (await fetch(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
+    expect((await fetch(`${stack.url}/metrics`)).status).toBe(401); // not without a read key
     const count = (text: string, outcome: string) =>
       Number(
         text.match(new RegExp(`^lne_events_ingested_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm'))?.[1] ?? 0,

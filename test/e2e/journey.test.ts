@@ -3,6 +3,7 @@
 // silent path → nurture recorded after the 7-day wait (skipped, not slept).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadWorkflowId, stateQuery } from '../../workflows/definitions.ts';
+import { historyText } from '../support/history.ts';
 import { eventually, type Stack, startStack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -135,5 +136,21 @@ describe('walking skeleton', () => {
     const state = await stack.env.client.workflow.getHandle(leadWorkflowId(leadId)).query(stateQuery);
     expect(state.stage).toBe('nurture');
     expect(state.sequence?.id).toBe('long-cycle-nurture');
+  });
+
+  it('an address the scoring model lists (spam trap) is disqualified by that rule; other addresses never reach the journey', async () => {
+    const trap = await stack.post('/v1/events', { email: 'Trap@SpamTrap.example', type: 'demo_request' });
+    const normal = await stack.post('/v1/events', { email: 'real.person@corp.test', type: 'page_view' });
+    const handle = (leadId: string) => stack.env.client.workflow.getHandle(leadWorkflowId(leadId));
+    const state = await eventually(async () => {
+      const s = await handle(trap.body.leadId).query(stateQuery);
+      return s.stage === 'disqualified' && s;
+    });
+    expect(state.explanation.join('\n')).toMatch(/spam trap address/i);
+    expect(await stack.db.handoff.count({ where: { leadId: trap.body.leadId } })).toBe(0);
+    await eventually(async () => (await handle(normal.body.leadId).query(stateQuery)).counters.events > 0);
+    const history = historyText(await handle(normal.body.leadId).fetchHistory());
+    expect(history).toContain('corp.test');
+    expect(history).not.toContain('real.person');
   });
 });

@@ -80,4 +80,24 @@ describe('delivered marks', () => {
     await Promise.all(rest.map((id) => marker.mark(id)));
     expect(await undelivered(rest)).toBe(0);
   });
+
+  it('survives a statement that throws before it starts (the next marks still go out)', async () => {
+    const [a, b] = await storedEvents(2);
+    let throwNow = true;
+    const proxy = {
+      engagementEvent: {
+        updateMany: (args: never) => {
+          if (throwNow) {
+            throwNow = false;
+            throw new Error('pool closed');
+          }
+          return db.engagementEvent.updateMany(args);
+        },
+      },
+    } as unknown as Db;
+    const marker = createDeliveredMarker(proxy);
+    await expect(marker.mark(a as string)).rejects.toThrow('pool closed');
+    await marker.mark(b as string);
+    expect(await undelivered([b as string])).toBe(0);
+  });
 });
