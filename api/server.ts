@@ -25,6 +25,7 @@ import { type ImportLimits, importRoutes } from './routes/imports.ts';
 import { leadRoutes } from './routes/leads.ts';
 import { linkRoutes } from './routes/links.ts';
 import { providerRoutes } from './routes/provider.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface ApiContext extends IngestContext {
   db: Db;
@@ -135,6 +136,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(importRoutes(ctx, opts.imports));
   await app.register(linkRoutes(ctx));
   await app.register(providerRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   if (opts.dashboard !== false) {
     const { templates, secureCookie } = opts.dashboard ?? {};
     await app.register(dashboardRoutes({ ...ctx, templates }, { secureCookie }));

@@ -115,6 +115,32 @@ export const dashboardRoutes =
       },
     );
 
+    app.get(
+      '/dashboard/webhooks',
+      {
+        schema: {
+          ...hide,
+          querystring: z.object({
+            status: z.enum(['pending', 'retrying', 'delivered', 'failed']).optional(),
+          }),
+        },
+        onRequest: signedIn,
+      },
+      async (req, reply) => {
+        const { status } = req.query;
+        const deliveries = await ctx.db.webhookDelivery.findMany({
+          where: status ? { status } : {},
+          orderBy: { createdAt: 'desc' },
+          take: 100,
+        });
+        return html(reply, 'webhooks', 'Webhooks', {
+          deliveries,
+          status,
+          statuses: ['pending', 'retrying', 'delivered', 'failed'],
+        });
+      },
+    );
+
     app.get('/dashboard/sequences', { schema: hide, onRequest: signedIn }, async (_req, reply) =>
       html(reply, 'sequences', 'Sequences', { sequences: await sequencesSummary(ctx.temporal) }),
     );

@@ -25,13 +25,14 @@ const pages = new Map(
     .map((f) => [basename(f, '.hbs'), hb.compile(readFileSync(join(DIR, f), 'utf8'), { strict: false })]),
 );
 
-export type PageName = 'login' | 'overview' | 'leads' | 'lead' | 'sequences' | 'templates';
+export type PageName = 'login' | 'overview' | 'leads' | 'lead' | 'sequences' | 'templates' | 'webhooks';
 
 const NAV = [
   { page: 'overview', href: '/dashboard', label: 'Overview' },
   { page: 'leads', href: '/dashboard/leads', label: 'Leads' },
   { page: 'sequences', href: '/dashboard/sequences', label: 'Sequences' },
   { page: 'templates', href: '/dashboard/templates', label: 'Templates' },
+  { page: 'webhooks', href: '/dashboard/webhooks', label: 'Webhooks' },
 ] as const;
 
 export function renderPage(name: PageName, title: string, data: object): string {

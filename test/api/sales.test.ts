@@ -230,6 +230,26 @@ describe('outgoing webhooks', () => {
     });
     expect(row.deliveredAt).toBeInstanceOf(Date);
 
+    // The same row through the API (read key), filtered by status and event.
+    const log = await fetch(`${stack.url}/v1/webhooks/deliveries?status=delivered&event=lead.handoff`, {
+      headers: { 'x-api-key': stack.readKey },
+    });
+    expect(log.status).toBe(200);
+    const { deliveries } = (await log.json()) as { deliveries: Array<Record<string, unknown>> };
+    expect(deliveries.find((d) => d.id === row.id)).toMatchObject({
+      attempts: 2,
+      lastStatusCode: 200,
+      status: 'delivered',
+    });
+    expect(deliveries.every((d) => d.status === 'delivered' && d.event === 'lead.handoff')).toBe(true);
+    const badQuery = await fetch(`${stack.url}/v1/webhooks/deliveries?status=lost&limit=0`, {
+      headers: { 'x-api-key': stack.readKey },
+    });
+    expect(badQuery.status).toBe(400);
+    expect(
+      ((await badQuery.json()) as { issues: { field: string }[] }).issues.map((i) => i.field).sort(),
+    ).toEqual(['querystring.limit', 'querystring.status']);
+
     const calls = receiver.received.filter((r) => r.headers['x-nurture-event-id'] === row.id);
     expect(calls.map((c) => c.status)).toEqual([500, 200]);
     for (const call of calls) {

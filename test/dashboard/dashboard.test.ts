@@ -146,6 +146,43 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  it('lists the webhook delivery log, filtered by status, receiver errors escaped', async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    await stack.db.webhookDelivery.createMany({
+      data: [
+        {
+          event: 'lead.handoff',
+          eventKey: `dash-ok-${Math.random()}`,
+          url: 'https://crm.test/hook',
+          status: 'delivered',
+          attempts: 1,
+          lastStatusCode: 200,
+        },
+        {
+          event: 'lead.stage_changed',
+          eventKey: `dash-bad-${Math.random()}`,
+          url: 'https://crm.test/hook',
+          status: 'failed',
+          attempts: 7,
+          lastStatusCode: 410,
+          lastError: '<b>gone</b>',
+        },
+      ],
+    });
+    const page = await (browser as Browser).newPage();
+    await signIn(page, stack.readKey);
+    await page.waitForURL(`${stack.url}/dashboard`);
+    await page.click('text=Webhooks');
+    expect(await page.locator('#deliveries tbody tr').count()).toBeGreaterThanOrEqual(2);
+    await page.goto(`${stack.url}/dashboard/webhooks?status=failed`);
+    const rows = await page.locator('#deliveries tbody tr').allTextContents();
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((r) => r.includes('failed'))).toBe(true);
+    expect(rows.join('\n')).toContain('HTTP 410 <b>gone</b>'); // shown as text...
+    expect(await page.locator('#deliveries b').count()).toBe(0); // ...not as markup
+    await page.close();
+  });
+
   it('ends the session on sign-out, on a forged cookie, and when the key is revoked', async (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const context = await (browser as Browser).newContext();
