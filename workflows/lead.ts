@@ -132,7 +132,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
     const e = state.enrolment;
     return {
       leadId: state.leadId,
-      stage: state.stage,
+      // A hand-off starts while its MQL transition is recorded: observers see the two together.
+      stage: recordingMql ? 'mql' : state.stage,
       scores: state.scores,
       explanation: state.explanation,
       sequence: e
