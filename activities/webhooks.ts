@@ -56,7 +56,7 @@ export function webhookActivities(deps: ActivityDeps) {
     const eventKey = webhookKey(input);
     const row = await db.webhookDelivery.upsert({
       where: { eventKey },
-      create: { id: randomUUID(), event: input.event, eventKey, url },
+      create: { id: randomUUID(), event: input.event, eventKey, url, payload: input.payload as object },
       update: {},
     });
     if (row.status === 'delivered')

@@ -5,6 +5,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -25,6 +26,16 @@ const { deliverWebhook } = proxyActivities<Activities>({
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
+
+/**
+ * The signed webhook to the sales system. Its failure (a receiver refusing it, or down past the retry
+ * window) must not fail the hand-off: sales also has the email, the SLA clock keeps running, and
+ * the delivery log shows the failure for a redelivery.
+ */
+const notifyReceiver = (event: string, payload: Record<string, unknown>) =>
+  deliverWebhook({ event, payload }).catch((err) =>
+    log.warn('hand-off webhook not delivered; see the delivery log', { event, error: String(err) }),
+  );
 
 export const DEFAULT_SLA = {
   reminderMs: 4 * 3_600_000,
@@ -57,7 +68,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HandoffResul
   };
   await Promise.all([
     notifySales({ kind: 'new', to: owner.email, ...payload }),
-    deliverWebhook({ event: 'lead.handoff', payload }),
+    notifyReceiver('lead.handoff', payload),
   ]);
 
   try {
@@ -76,7 +87,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HandoffResul
             status: 'expired',
             reasons: input.reasons,
           });
-          await deliverWebhook({ event: 'lead.handoff_expired', payload });
+          await notifyReceiver('lead.handoff_expired', payload);
           return { outcome: 'expired', owner: owner.email };
         }
       }

@@ -277,10 +277,15 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<LeadSnapsh
       });
       state.handoff = { id: handoffId, workflowId, startedAt: now() };
       note('handoff', `${handoffId} (${reason})`);
-      void child.result().then((r) => {
-        // Ignore the result of a handoff the lead has already moved past (answered, replaced).
-        if (state.handoff?.id === handoffId) handoffResult = r;
-      });
+      void child.result().then(
+        (r) => {
+          // Ignore the result of a handoff the lead has already moved past (answered, replaced).
+          if (state.handoff?.id === handoffId) handoffResult = r;
+        },
+        // A failed hand-off workflow must not take the journey down (an unhandled rejection fails
+        // every workflow task); the lead stays with sales, visible in the query and the logs.
+        (err) => log.warn('hand-off workflow failed', { handoffId, error: String(err) }),
+      );
     } finally {
       await recording; // also when starting the child failed: never leave the record unawaited
     }

@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../security/tokens.ts';
-import { leadWorkflowId, stateQuery } from '../../workflows/definitions.ts';
+import { handoffWorkflowId, leadWorkflowId, stateQuery } from '../../workflows/definitions.ts';
 import { eventually, type Stack, startStack, WEBHOOK_SECRET } from '../support/stack.ts';
 
 interface Received {
@@ -15,10 +15,12 @@ interface Received {
   at: number;
 }
 
-/** A webhook receiver: answers 500 to the first delivery of each `lead.handoff` event, 200 otherwise. */
+/** A webhook receiver: answers 500 to the first delivery of each `lead.handoff` event, 200 otherwise (410 while `gone`). */
 async function startReceiver() {
   const received: Received[] = [];
   const failedOnce = new Set<string>();
+  /** While `gone`, every delivery is refused for good (410). */
+  const state = { gone: false };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -29,9 +31,9 @@ async function startReceiver() {
       const id = String(req.headers['x-nurture-event-id']);
       const fail = req.headers['x-nurture-event'] === 'lead.handoff' && !failedOnce.has(id);
       if (fail) failedOnce.add(id);
-      const status = fail ? 500 : 200;
+      const status = state.gone ? 410 : fail ? 500 : 200;
       received.push({ headers: req.headers, body, status, at: Date.now() });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(fail ? 'try again' : 'ok');
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'no');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,6 +42,7 @@ async function startReceiver() {
   return {
     url: `http://127.0.0.1:${port}/hooks/nurture`,
     received,
+    state,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -270,6 +273,61 @@ describe('outgoing webhooks', () => {
     }
     // Temporal's retry backoff (initial interval 5 s) separated the attempts.
     expect((calls[1] as Received).at - (calls[0] as Received).at).toBeGreaterThanOrEqual(4_000);
+  });
+
+  it('redelivers a refused event under its original id once asked, and only a failed one', async () => {
+    receiver.state.gone = true;
+    let failed: Awaited<ReturnType<typeof stack.db.webhookDelivery.findUnique>>;
+    let handoffId: string;
+    try {
+      const { handoff } = await handedOff('gone@buyer.test');
+      handoffId = handoff.id;
+      failed = await eventually(async () => {
+        const r = await stack.db.webhookDelivery.findUnique({
+          where: { eventKey: `lead.handoff:${handoff.id}` },
+        });
+        return r?.status === 'failed' ? r : undefined;
+      }, 20_000);
+    } finally {
+      receiver.state.gone = false;
+    }
+    expect(failed).toMatchObject({ attempts: 1, lastStatusCode: 410 });
+    // A refused webhook does not fail the hand-off: its SLA clock keeps running, the journey too.
+    const child = stack.env.client.workflow.getHandle(handoffWorkflowId(handoffId));
+    expect((await child.describe()).status.name).toBe('RUNNING');
+    const lead = (await stack.db.handoff.findUniqueOrThrow({ where: { id: handoffId } })).leadId;
+    expect((await stack.env.client.workflow.getHandle(leadWorkflowId(lead)).query(stateQuery)).stage).toBe(
+      'mql',
+    );
+    const id = failed?.id as string;
+    const redeliver = (key: string | null = stack.apiKey, target = id) =>
+      stack.post(`/v1/webhooks/deliveries/${target}/redeliver`, {}, key);
+
+    expect((await redeliver(stack.readKey)).status).toBe(403);
+    expect((await redeliver(stack.apiKey, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    const res = await redeliver();
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ id, status: 'pending' });
+    const delivered = await eventually(async () => {
+      const r = await stack.db.webhookDelivery.findUnique({ where: { id } });
+      return r?.status === 'delivered' ? r : undefined;
+    }, 40_000);
+    expect(delivered.attempts).toBeGreaterThanOrEqual(2);
+    const calls = receiver.received.filter((r) => r.headers['x-nurture-event-id'] === id);
+    expect(calls.map((c) => c.status)).toContain(410);
+    const last = calls[calls.length - 1];
+    expect(last?.status).toBe(200);
+    expect(JSON.parse(last?.body ?? '{}')).toMatchObject({ id, event: 'lead.handoff', data: { handoffId } });
+    expect(() =>
+      verifyWebhook(last?.body ?? '', String(last?.headers['x-nurture-signature']), WEBHOOK_SECRET),
+    ).not.toThrow();
+
+    const again = await redeliver();
+    expect(again.status).toBe(409);
+    expect(again.body.issues[0]).toMatchObject({
+      field: 'params.id',
+      message: expect.stringMatching(/delivered/),
+    });
   });
 
   it('the lead workflow sends lead.stage_changed through the same activity, logged once per transition', async () => {
