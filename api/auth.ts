@@ -40,14 +40,13 @@ export function presentedKey(req: FastifyRequest): string | undefined {
   return auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
 }
 
-type ApiKeyRow = Awaited<ReturnType<Db['apiKey']['findUnique']>>;
+export type ApiKeyRow = Awaited<ReturnType<Db['apiKey']['findUnique']>>;
 
 /** Looks the presented key up once per request (the rate limiter and the scope check share it). */
 async function keyRow(db: Db, req: FastifyRequest): Promise<ApiKeyRow> {
   if (req.apiKeyRow !== undefined) return req.apiKeyRow;
   const key = presentedKey(req);
-  req.apiKeyRow =
-    key && key.length <= 200 ? await db.apiKey.findUnique({ where: { hash: hashKey(key) } }) : null;
+  req.apiKeyRow = key ? await findKey(db, key) : null;
   return req.apiKeyRow;
 }
 
@@ -62,6 +61,17 @@ export function rateLimitKey(db: Db) {
   };
 }
 
+/** Why a key row may not act with `scope` (unknown, revoked, lacking the scope); undefined: it may. */
+export function keyRefusal(row: ApiKeyRow, scope: Scope): { status: 401 | 403; message: string } | undefined {
+  if (!row || row.revokedAt) return { status: 401, message: 'unknown or revoked API key' };
+  if (!row.scopes.includes(scope)) return { status: 403, message: `this key lacks the '${scope}' scope` };
+  return undefined;
+}
+
+/** The row of a presented key (not the request's): sign-in forms and the like. */
+export const findKey = (db: Db, key: string): Promise<ApiKeyRow> =>
+  key && key.length <= 200 ? db.apiKey.findUnique({ where: { hash: hashKey(key) } }) : Promise.resolve(null);
+
 /** A hook (use it as onRequest) refusing requests without a valid, unrevoked key holding `scope`. */
 export function requireScope(db: Db, scope: Scope) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
@@ -71,14 +81,11 @@ export function requireScope(db: Db, scope: Scope) {
         { field: 'header.x-api-key', message: 'an API key is required' },
       ]);
     const row = await keyRow(db, req);
-    if (!row || row.revokedAt)
-      return sendError(reply, 401, 'unauthorized', [
-        { field: 'header.x-api-key', message: 'unknown or revoked API key' },
+    const refusal = keyRefusal(row, scope);
+    if (refusal)
+      return sendError(reply, refusal.status, refusal.status === 401 ? 'unauthorized' : 'forbidden', [
+        { field: 'header.x-api-key', message: refusal.message },
       ]);
-    if (!row.scopes.includes(scope))
-      return sendError(reply, 403, 'forbidden', [
-        { field: 'header.x-api-key', message: `this key lacks the '${scope}' scope` },
-      ]);
-    req.apiKeyId = row.id;
+    req.apiKeyId = (row as NonNullable<ApiKeyRow>).id;
   };
 }

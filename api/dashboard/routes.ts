@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { STAGES } from '../../domain/lifecycle/index.ts';
 import { loadTemplates, type TemplateRegistry } from '../../email/render.ts';
 import type { ApiContext } from '../server.ts';
+import { DeliveryStatus, webhookDeliveries } from '../webhook-log.ts';
 import { leadDetail, leadsPage, overview, sequencesSummary } from './queries.ts';
 import { SESSION_COOKIE, SESSION_MS, sessionKeyId, signIn } from './session.ts';
 import { type PageName, renderPage } from './views.ts';
@@ -120,24 +121,14 @@ export const dashboardRoutes =
       {
         schema: {
           ...hide,
-          querystring: z.object({
-            status: z.enum(['pending', 'retrying', 'delivered', 'failed']).optional(),
-          }),
+          querystring: z.object({ status: DeliveryStatus.optional() }),
         },
         onRequest: signedIn,
       },
       async (req, reply) => {
         const { status } = req.query;
-        const deliveries = await ctx.db.webhookDelivery.findMany({
-          where: status ? { status } : {},
-          orderBy: { createdAt: 'desc' },
-          take: 100,
-        });
-        return html(reply, 'webhooks', 'Webhooks', {
-          deliveries,
-          status,
-          statuses: ['pending', 'retrying', 'delivered', 'failed'],
-        });
+        const deliveries = await webhookDeliveries(ctx.db, { status, limit: 100 });
+        return html(reply, 'webhooks', 'Webhooks', { deliveries, status, statuses: DeliveryStatus.options });
       },
     );
 

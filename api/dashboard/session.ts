@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import { signToken, TokenError, verifyToken } from '../../security/tokens.ts';
-import { hashKey } from '../auth.ts';
+import { type ApiKeyRow, findKey, keyRefusal } from '../auth.ts';
 
 export const SESSION_COOKIE = 'lne_dashboard';
 export const SESSION_MS = 12 * 60 * 60 * 1000;
@@ -17,12 +17,16 @@ export type SignIn = { ok: true; token: string } | { ok: false; message: string 
 
 /** Checks a presented API key and, when it may read, returns the session token for the cookie. */
 export async function signIn(db: Db, linkSecret: string, key: string, now = Date.now()): Promise<SignIn> {
-  const row = key && key.length <= 200 ? await db.apiKey.findUnique({ where: { hash: hashKey(key) } }) : null;
-  if (!row || row.revokedAt) return { ok: false, message: 'unknown or revoked API key' };
-  if (!row.scopes.includes('read')) return { ok: false, message: "this key lacks the 'read' scope" };
-  const token = signToken({ s: 'dashboard', k: row.id }, sessionSecret(linkSecret), {
-    expiresAt: now + SESSION_MS,
-  });
+  const row = await findKey(db, key);
+  const refusal = keyRefusal(row, 'read');
+  if (refusal) return { ok: false, message: refusal.message };
+  const token = signToken(
+    { s: 'dashboard', k: (row as NonNullable<ApiKeyRow>).id },
+    sessionSecret(linkSecret),
+    {
+      expiresAt: now + SESSION_MS,
+    },
+  );
   return { ok: true, token };
 }
 
@@ -43,5 +47,5 @@ export async function sessionKeyId(
   }
   if (payload.s !== 'dashboard' || typeof payload.k !== 'string') return undefined;
   const row = await db.apiKey.findUnique({ where: { id: payload.k } });
-  return row && !row.revokedAt && row.scopes.includes('read') ? row.id : undefined;
+  return row && !keyRefusal(row, 'read') ? row.id : undefined;
 }

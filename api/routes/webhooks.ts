@@ -8,8 +8,8 @@ import { requireScope } from '../auth.ts';
 import { sendError } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import type { ApiContext } from '../server.ts';
+import { DeliveryStatus, webhookDeliveries } from '../webhook-log.ts';
 
-const DeliveryStatus = z.enum(['pending', 'retrying', 'delivered', 'failed']);
 /** How long the first delivery keeps retrying (scheduleToClose of the deliverWebhook activity). */
 const RETRY_WINDOW_MS = 24 * 3_600_000;
 
@@ -53,18 +53,13 @@ export const webhookRoutes =
       },
       async (req) => {
         const { status, event, limit, before } = req.query;
-        const rows = await ctx.db.webhookDelivery.findMany({
-          where: {
-            ...(status ? { status } : {}),
-            ...(event ? { event } : {}),
-            ...(before ? { createdAt: { lt: new Date(before) } } : {}),
-          },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take: limit,
+        const deliveries = await webhookDeliveries(ctx.db, {
+          status,
+          event,
+          limit,
+          before: before ? new Date(before) : undefined,
         });
-        return {
-          deliveries: rows.map((r) => ({ ...r, status: DeliveryStatus.catch('pending').parse(r.status) })),
-        };
+        return { deliveries };
       },
     );
 
